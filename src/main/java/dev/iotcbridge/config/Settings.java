@@ -1,0 +1,205 @@
+package dev.iotcbridge.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Every setting of the bridge, read once at start into one immutable object. The names are the app
+ * settings of the Function App (the {@code Values} of local.settings.json locally, or environment
+ * variables); README "Settings" documents each one.
+ *
+ * @param idScope             IoT Central ID scope; absent locally means "run against the embedded simulator"
+ * @param groupKey            SAS enrollment group primary key (base64)
+ * @param groupKeySecondary   optional secondary key, tried when DPS refuses the primary with 401 (key rotation)
+ * @param dpsHost             DPS host[:port]
+ * @param dpsApiVersion       DPS device API version
+ * @param hubApiVersion       IoT Hub send-event API version
+ * @param allowHttp           talk plain HTTP to DPS and hubs: only for tests and the simulator
+ * @param defaultModelId      model id for devices whose transform gives none
+ * @param transformsDir       folder of {@code {route}.jq} files; empty means the folder shipped with the package
+ * @param requestBudget       how long one webhook call may spend on retries and back-off before it answers 503
+ * @param maxBodyBytes        largest accepted webhook body (413 above)
+ * @param maxJsonDepth        deepest accepted JSON nesting (400 above)
+ * @param maxMessagesPerCall  most canonical messages one call's transform may output
+ * @param deviceCacheSize     most devices whose link (hub, key, token) is kept
+ * @param deviceCacheExpiry   how long an unused device link is kept
+ * @param maxRegistrations    most DPS registrations in flight at once, protecting the DPS quota
+ * @param refusalBackoff      how long a device that DPS refused (blocked, failed) is not registered again
+ * @param tokenTtl            lifetime of the SAS tokens the bridge mints
+ * @param functionKey         key the local server requires as {@code ?code=} or {@code x-functions-key}
+ * @param bindAddress         address the local server and simulator listen on
+ * @param port                port of the local server
+ * @param queueConnection     Azure Storage connection string for durable mode
+ * @param queueName           queue name for durable mode; durable mode is on when this and the connection are set
+ * @param routeSettings       per-route settings: {@code BRIDGE_ROUTE_<ROUTE>_<NAME>} becomes
+ *                            {@code routeSettings[route][name]}, both lower-case; the route part ends at the first '_'
+ */
+public record Settings(
+        Optional<String> idScope,
+        Optional<Secret> groupKey,
+        Optional<Secret> groupKeySecondary,
+        String dpsHost,
+        String dpsApiVersion,
+        String hubApiVersion,
+        boolean allowHttp,
+        Optional<String> defaultModelId,
+        Optional<Path> transformsDir,
+        Duration requestBudget,
+        int maxBodyBytes,
+        int maxJsonDepth,
+        int maxMessagesPerCall,
+        long deviceCacheSize,
+        Duration deviceCacheExpiry,
+        int maxRegistrations,
+        Duration refusalBackoff,
+        Duration tokenTtl,
+        Optional<Secret> functionKey,
+        String bindAddress,
+        int port,
+        Optional<Secret> queueConnection,
+        Optional<String> queueName,
+        Map<String, Map<String, String>> routeSettings) {
+
+    public static final String ROUTE_SETTING_PREFIX = "BRIDGE_ROUTE_";
+
+    public Settings {
+        routeSettings = deepCopy(routeSettings);
+    }
+
+    /** Reads settings from name/value pairs (environment, app settings, local.settings.json Values). */
+    public static Settings from(Map<String, String> values) {
+        Reader r = new Reader(values);
+        Settings s = new Settings(
+                r.text("IOTC_ID_SCOPE"),
+                r.groupKey("IOTC_GROUP_KEY"),
+                r.groupKey("IOTC_GROUP_KEY_SECONDARY"),
+                r.text("IOTC_DPS_HOST").orElse("global.azure-devices-provisioning.net"),
+                r.text("IOTC_DPS_API_VERSION").orElse("2021-10-01"),
+                r.text("IOTC_HUB_API_VERSION").orElse("2021-04-12"),
+                r.bool("BRIDGE_ALLOW_HTTP", false),
+                r.text("IOTC_DEFAULT_MODEL_ID"),
+                r.text("BRIDGE_TRANSFORMS_DIR").map(Path::of),
+                Duration.ofMillis(r.integer("BRIDGE_REQUEST_BUDGET_MS", 4_000, 100, 600_000)),
+                r.integer("BRIDGE_MAX_BODY_BYTES", 256 * 1024, 1, 64 * 1024 * 1024),
+                r.integer("BRIDGE_MAX_JSON_DEPTH", 64, 2, 1_000),
+                r.integer("BRIDGE_MAX_MESSAGES_PER_CALL", 100, 1, 10_000),
+                r.integer("BRIDGE_DEVICE_CACHE_SIZE", 100_000, 1, 100_000_000),
+                Duration.ofMinutes(r.integer("BRIDGE_DEVICE_CACHE_EXPIRY_MINUTES", 24 * 60, 1, 525_600)),
+                r.integer("BRIDGE_DPS_MAX_REGISTRATIONS", 16, 1, 10_000),
+                Duration.ofSeconds(r.integer("BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", 60, 0, 86_400)),
+                Duration.ofMinutes(r.integer("BRIDGE_SAS_TTL_MINUTES", 60, 5, 1_440)),
+                r.text("BRIDGE_FUNCTION_KEY").map(Secret::of),
+                r.text("BRIDGE_BIND_ADDRESS").orElse("127.0.0.1"),
+                r.integer("BRIDGE_PORT", 7071, 0, 65_535),
+                r.text("BRIDGE_QUEUE_CONNECTION").map(Secret::of),
+                r.text("BRIDGE_QUEUE_NAME"),
+                routeSettings(values));
+        if (s.idScope.isPresent() && s.groupKey.isEmpty()) {
+            throw new InvalidSettingException("IOTC_GROUP_KEY is required when IOTC_ID_SCOPE is set: "
+                    + "the SAS-IoT-Devices enrollment group's primary key from IoT Central (Permissions > Device connection groups)");
+        }
+        if (s.queueName.isPresent() != s.queueConnection.isPresent()) {
+            throw new InvalidSettingException("durable mode needs both BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME; only "
+                    + (s.queueName.isPresent() ? "BRIDGE_QUEUE_NAME" : "BRIDGE_QUEUE_CONNECTION") + " is set");
+        }
+        return s;
+    }
+
+    /** Settings of a route (names lower-case), empty when it has none. */
+    public Map<String, String> routeSettings(String route) {
+        return routeSettings.getOrDefault(route.toLowerCase(Locale.ROOT), Map.of());
+    }
+
+    /** Whether the bridge runs against the embedded simulator (no IoT Central configured). */
+    public boolean simulated() {
+        return idScope.isEmpty();
+    }
+
+    /** Whether webhooks are queued and delivered by a worker (durable mode). */
+    public boolean durable() {
+        return queueName.isPresent();
+    }
+
+    private static Map<String, Map<String, String>> routeSettings(Map<String, String> values) {
+        Map<String, Map<String, String>> byRoute = new TreeMap<>();
+        values.forEach((name, value) -> {
+            if (!name.startsWith(ROUTE_SETTING_PREFIX) || value == null || value.isBlank()) {
+                return;
+            }
+            String rest = name.substring(ROUTE_SETTING_PREFIX.length());
+            int cut = rest.indexOf('_');
+            if (cut <= 0 || cut == rest.length() - 1) {
+                throw new InvalidSettingException(name + " must be " + ROUTE_SETTING_PREFIX + "<ROUTE>_<NAME>, e.g. "
+                        + ROUTE_SETTING_PREFIX + "SIGFOX_PAYLOAD_CONFIG");
+            }
+            String route = rest.substring(0, cut).toLowerCase(Locale.ROOT);
+            String key = rest.substring(cut + 1).toLowerCase(Locale.ROOT);
+            byRoute.computeIfAbsent(route, k -> new TreeMap<>()).put(key, value.trim());
+        });
+        return byRoute;
+    }
+
+    private static Map<String, Map<String, String>> deepCopy(Map<String, Map<String, String>> in) {
+        Map<String, Map<String, String>> out = new TreeMap<>();
+        in.forEach((k, v) -> out.put(k, Collections.unmodifiableMap(new TreeMap<>(v))));
+        return Collections.unmodifiableMap(out);
+    }
+
+    /** Reads one setting at a time and says precisely what is wrong with it. */
+    private record Reader(Map<String, String> values) {
+
+        Optional<String> text(String name) {
+            String v = values.get(name);
+            return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+        }
+
+        boolean bool(String name, boolean fallback) {
+            return text(name).map(v -> switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> throw new InvalidSettingException(name + " must be true or false, was '" + v + "'");
+            }).orElse(fallback);
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            Optional<String> v = text(name);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            try {
+                int n = Integer.parseInt(v.get());
+                if (n < min || n > max) {
+                    throw new InvalidSettingException(name + " must be between " + min + " and " + max + ", was " + n);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                throw new InvalidSettingException(name + " must be a whole number, was '" + v.get() + "'");
+            }
+        }
+
+        Optional<Secret> groupKey(String name) {
+            Optional<String> v = text(name);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(v.get());
+            } catch (IllegalArgumentException e) {
+                // never echo the value: it is a key
+                throw new InvalidSettingException(name + " must be the base64 key shown by IoT Central, and is not valid base64");
+            }
+            if (bytes.length < 16) {
+                throw new InvalidSettingException(name + " decodes to " + bytes.length
+                        + " bytes; an IoT Central group key has 64, check that it was copied whole");
+            }
+            return Optional.of(Secret.of(v.get()));
+        }
+    }
+}
