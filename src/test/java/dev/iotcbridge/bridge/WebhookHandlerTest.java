@@ -11,6 +11,8 @@ import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import dev.iotcbridge.iot.DeviceMessage;
+import dev.iotcbridge.testing.FakeTransforms;
+import dev.iotcbridge.testing.RecordingSender;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

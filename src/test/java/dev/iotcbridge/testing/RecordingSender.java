@@ -1,4 +1,4 @@
-package dev.iotcbridge.bridge;
+package dev.iotcbridge.testing;
 
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.iot.DeviceMessage;
@@ -10,12 +10,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A hub stand-in: records what it accepts and fails the devices it is told to fail. */
-final class RecordingSender implements TelemetrySender {
+public final class RecordingSender implements TelemetrySender {
 
-    final List<DeviceMessage> delivered = new CopyOnWriteArrayList<>();
+    public final List<DeviceMessage> delivered = new CopyOnWriteArrayList<>();
     private final Map<String, BridgeException> failures = new ConcurrentHashMap<>();
 
-    RecordingSender failing(String deviceId, BridgeException failure) {
+    public RecordingSender failing(String deviceId, BridgeException failure) {
         failures.put(deviceId, failure);
         return this;
     }

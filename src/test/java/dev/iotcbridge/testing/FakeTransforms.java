@@ -1,4 +1,4 @@
-package dev.iotcbridge.bridge;
+package dev.iotcbridge.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.iotcbridge.transform.RouteTransform;
@@ -13,15 +13,15 @@ import java.util.TreeSet;
 import java.util.function.BiFunction;
 
 /** Transforms written as Java functions, so the handler is tested without the jq engine. */
-final class FakeTransforms implements TransformCatalog {
+public final class FakeTransforms implements TransformCatalog {
 
     private final Map<String, RouteTransform> routes = new TreeMap<>();
 
-    FakeTransforms route(String name, BiFunction<JsonNode, TransformVariables, List<JsonNode>> fn) {
+    public FakeTransforms route(String name, BiFunction<JsonNode, TransformVariables, List<JsonNode>> fn) {
         return route(name, 200, fn);
     }
 
-    FakeTransforms route(String name, int successStatus, BiFunction<JsonNode, TransformVariables, List<JsonNode>> fn) {
+    public FakeTransforms route(String name, int successStatus, BiFunction<JsonNode, TransformVariables, List<JsonNode>> fn) {
         routes.put(name, new RouteTransform() {
             @Override
             public String route() {
