@@ -102,9 +102,17 @@ final class DeviceLinks implements AutoCloseable {
         }
     }
 
-    /** Forgets the device's link (its hub refused it for good), so the next call goes through the refusal memory. */
-    void forget(String deviceId, DeviceLink link) {
+    /**
+     * The device's hub refused it even after a fresh registration (disabled in IoT Central): forget its link and
+     * remember the refusal, so that the next calls are answered 403 without a hub or DPS round trip.
+     */
+    DeviceRefusedException refuse(String deviceId, DeviceLink link, String message) {
+        Refusal refusal = new Refusal(Refusal.Kind.REFUSED, options.refusalBackoff(), ticker.read(), message);
+        if (!(refusal.window.isZero() || refusal.window.isNegative())) {
+            refusals.put(deviceId, refusal);
+        }
         links.asMap().remove(deviceId, link);
+        return (DeviceRefusedException) refusal.firstException();
     }
 
     private DeviceLink stillRegistering(String deviceId) {

@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeFaultException;
-import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -122,10 +121,7 @@ public final class IotHubSender implements TelemetrySender {
                     retries++;
                 }
                 case GIVE_UP -> throw new TryLaterException(503, d.reason(), Duration.ofSeconds(retryAfterSeconds(d.retryAfter())));
-                case REFUSE -> {
-                    links.forget(deviceId, link);
-                    throw new DeviceRefusedException(d.reason(), options.refusalBackoff());
-                }
+                case REFUSE -> throw links.refuse(deviceId, link, d.reason() + " (device " + deviceId + ")");
                 case REJECT -> throw new BadInputException(d.status(), d.reason() + " for device " + deviceId);
                 case FAIL -> throw new BridgeFaultException(502, d.reason() + " for device " + deviceId, reply.failure());
             }
