@@ -1,7 +1,10 @@
 package dev.iotcbridge.bridge;
 
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.iot.TelemetrySender;
+import dev.iotcbridge.transform.JqTransformCatalog;
+import java.nio.file.Path;
 import dev.iotcbridge.transform.TransformCatalog;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,6 +30,27 @@ public final class BridgeRuntime implements AutoCloseable {
         this.sender = sender;
         this.workers = Executors.newCachedThreadPool(daemonThreads("bridge-worker-"));
         this.handler = new WebhookHandler(settings, transforms, sender, workers);
+    }
+
+    /**
+     * Builds the runtime the adapters share: transforms compiled from the configured folder, and the forwarding core.
+     *
+     * @param reload recompile a transform when its file changes (the local server; a Function App is redeployed instead)
+     */
+    public static BridgeRuntime start(Settings settings, boolean reload) {
+        TransformCatalog transforms = openTransforms(settings, reload);
+        try {
+            return new BridgeRuntime(settings, transforms, IotHubSender.create(settings));
+        } catch (RuntimeException e) {
+            transforms.close();
+            throw e;
+        }
+    }
+
+    /** The transforms of the configured folder, or of the folder shipped with the package. */
+    public static TransformCatalog openTransforms(Settings settings, boolean reload) {
+        Path folder = TransformsFolder.resolve(settings.transformsDir());
+        return JqTransformCatalog.load(folder, settings);
     }
 
     public Settings settings() {

@@ -1,6 +1,5 @@
 package dev.iotcbridge.function;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -52,7 +51,7 @@ class WebhookFunctionTest {
         var body = JSON.readTree((byte[]) response.getBody());
         assertEquals(1, body.get("forwarded").asInt());
         assertEquals("dev-7", hub.delivered.get(0).deviceId());
-        assertEquals("{\"path\":\"extra/segments\",\"temp\":21.5}", new String(hub.delivered.get(0).body(), StandardCharsets.UTF_8));
+        assertEquals(JSON.readTree("{\"path\":\"extra/segments\",\"temp\":21.5}"), JSON.readTree(hub.delivered.get(0).body()));
         assertEquals(1, logged.size());
         assertTrue(logged.get(0).matches("route=iotc device=dev-7 delivered latencyMs=\\d+"), logged.get(0));
     }
