@@ -88,7 +88,8 @@ final class BodyParser {
     }
 
     private static JsonNode form(byte[] body) {
-        String text = utf8(body, "form body");
+        // a raw line break is never part of a form body (it would be %0A); saved files often end with one
+        String text = utf8(body, "form body").strip();
         ObjectNode fields = JsonNodeFactory.instance.objectNode();
         if (text.isEmpty()) {
             return fields;

@@ -1,0 +1,72 @@
+package dev.iotcbridge.function;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/** What `mvn package` builds: the deployable Function App and the runnable jar. */
+class PackagedFunctionAppIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path app = Path.of(System.getProperty("functionAppDir", "target/azure-functions/iotc-webhook-bridge"));
+    private final Path jar = Path.of(System.getProperty("bridgeJar", "target/iotc-webhook-bridge.jar"));
+
+    @Test
+    void theWebhookFunctionIsAnHttpPostTriggerWithAFunctionKeyOnEveryRoute() throws IOException {
+        JsonNode function = JSON.readTree(app.resolve("webhook/function.json").toFile());
+        assertTrue(function.get("scriptFile").asText().endsWith(".jar"));
+        assertTrue(Files.isRegularFile(app.resolve("webhook").resolve(function.get("scriptFile").asText()).normalize()),
+                "the script file the host loads exists");
+        assertEquals("dev.iotcbridge.function.WebhookFunction.webhook", function.get("entryPoint").asText());
+        JsonNode trigger = function.get("bindings").get(0);
+        assertEquals("httpTrigger", trigger.get("type").asText());
+        assertEquals("{route}/{*path}", trigger.get("route").asText());
+        assertEquals(List.of("POST"), JSON.convertValue(trigger.get("methods"), List.class));
+        assertEquals("FUNCTION", trigger.get("authLevel").asText());
+        assertEquals("binary", trigger.get("dataType").asText(), "bodies reach the handler as bytes, unaltered");
+
+        JsonNode health = JSON.readTree(app.resolve("health/function.json").toFile()).get("bindings").get(0);
+        assertEquals("ANONYMOUS", health.get("authLevel").asText());
+        assertEquals("health", health.get("route").asText());
+    }
+
+    @Test
+    void theAppHoldsHostJsonAndEveryShippedTransform() throws IOException {
+        assertTrue(Files.isRegularFile(app.resolve("host.json")));
+        JsonNode host = JSON.readTree(app.resolve("host.json").toFile());
+        assertEquals("2.0", host.get("version").asText());
+        try (Stream<Path> shipped = Files.list(Path.of("transforms"))) {
+            List<String> names = shipped.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jq")).sorted().toList();
+            assertTrue(names.contains("iotc.jq"));
+            for (String name : names) {
+                assertEquals(Files.readString(Path.of("transforms", name)), Files.readString(app.resolve("transforms").resolve(name)),
+                        name + " is packaged unchanged");
+            }
+        }
+    }
+
+    @Test
+    void theRunnableJarTurnsASavedBodyIntoCanonicalMessages() throws Exception {
+        Path body = Path.of("src/test/resources/webhooks/iotc-bridge/measurements-readme.json");
+        Process p = new ProcessBuilder("java", "-jar", jar.toString(), "transform", "iotc", body.toString())
+                .redirectErrorStream(false).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), err);
+        JsonNode messages = JSON.readTree(out);
+        assertEquals(1, messages.size());
+        assertEquals("my-cloud-device", messages.get(0).get("deviceId").asText());
+        assertEquals(20.31, messages.get(0).get("telemetry").get("temp").asDouble());
+    }
+}
