@@ -70,7 +70,7 @@ final class DpsClient {
         if (reply.status != 200) {
             throw reply.failure("registration lookup");
         }
-        return assigned(reply.body); // a bare DeviceRegistrationResult, no operation wrapper
+        return assigned(reply.body, true); // a bare DeviceRegistrationResult, no operation wrapper: its own status decides
     }
 
     /**
@@ -92,7 +92,8 @@ final class DpsClient {
             String status = reply.body.path("status").asText("");
             switch (status) {
                 case "assigned" -> {
-                    return assigned(reply.body.path("registrationState")).orElseThrow(() -> new DpsFailure(Kind.FAILED,
+                    // the operation's status already says assigned; the state's own status is not required
+                    return assigned(reply.body.path("registrationState"), false).orElseThrow(() -> new DpsFailure(Kind.FAILED,
                             0, 0, null, "DPS answered assigned without a hub", null));
                 }
                 case "assigning", "unassigned" -> {
@@ -127,10 +128,11 @@ final class DpsClient {
         }
     }
 
-    private Optional<Assignment> assigned(JsonNode state) {
+    private Optional<Assignment> assigned(JsonNode state, boolean requireStatus) {
         String hub = state.path("assignedHub").asText("");
         String deviceId = state.path("deviceId").asText("");
-        if (!"assigned".equals(state.path("status").asText("")) || hub.isEmpty() || deviceId.isEmpty()) {
+        boolean statusOk = !requireStatus || "assigned".equals(state.path("status").asText(""));
+        if (!statusOk || hub.isEmpty() || deviceId.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Assignment(hub, deviceId));

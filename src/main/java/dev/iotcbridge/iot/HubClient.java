@@ -41,11 +41,20 @@ final class HubClient {
                 .header("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
                 .header("iothub-contenttype", "application/json")
                 .header("iothub-contentencoding", "utf-8");
-        message.creationTimeUtc().ifPresent(t -> request.header("iothub-app-iothub-creation-time-utc", t));
-        message.component().ifPresent(c -> request.header("dt-subject", c));
-        message.messageId().ifPresent(id -> request.header("iothub-messageid", id));
-        for (Map.Entry<String, String> p : message.properties().entrySet()) {
-            request.header("iothub-app-" + p.getKey(), p.getValue());
+        // plain ifs rather than Optional.ifPresent: no capturing lambda allocated per message
+        if (message.creationTimeUtc().isPresent()) {
+            request.header("iothub-app-iothub-creation-time-utc", message.creationTimeUtc().get());
+        }
+        if (message.component().isPresent()) {
+            request.header("dt-subject", message.component().get());
+        }
+        if (message.messageId().isPresent()) {
+            request.header("iothub-messageid", message.messageId().get());
+        }
+        if (!message.properties().isEmpty()) {
+            for (Map.Entry<String, String> p : message.properties().entrySet()) {
+                request.header("iothub-app-" + p.getKey(), p.getValue());
+            }
         }
         Call call = http.newCall(request.post(RequestBody.create(message.body(), JSON)).build());
         call.timeout().timeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
@@ -75,23 +84,33 @@ final class HubClient {
                         + "digits and !#$%&'*+-.^_`|~ only");
             }
         }
-        message.component().ifPresent(c -> {
-            if (!token(c)) {
-                throw BadInputException.badRequest("component '" + printable(c) + "' of device " + message.deviceId()
-                        + " must be ASCII letters, digits and !#$%&'*+-.^_`|~");
-            }
-        });
-        message.messageId().ifPresent(id -> {
-            if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+        if (message.component().isPresent() && !token(message.component().get())) {
+            throw BadInputException.badRequest("component '" + printable(message.component().get()) + "' of device "
+                    + message.deviceId() + " must be ASCII letters, digits and !#$%&'*+-.^_`|~");
+        }
+        if (message.messageId().isPresent()) {
+            String id = message.messageId().get();
+            if (id.isEmpty() || id.length() > 128 || !visibleAscii(id)) {
                 throw BadInputException.badRequest("messageId of device " + message.deviceId()
                         + " must be 1 to 128 printable ASCII characters without spaces");
             }
-        });
-        message.creationTimeUtc().ifPresent(t -> {
-            if (t.isEmpty() || !t.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
-                throw BadInputException.badRequest("timestamp of device " + message.deviceId() + " is not ASCII");
+        }
+        if (message.creationTimeUtc().isPresent() && !visibleAscii(message.creationTimeUtc().get())) {
+            throw BadInputException.badRequest("timestamp of device " + message.deviceId() + " is not printable ASCII");
+        }
+    }
+
+    private static boolean visibleAscii(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                return false;
             }
-        });
+        }
+        return true;
     }
 
     private static boolean token(String s) {

@@ -161,7 +161,11 @@ abstract class IotRig {
                 Optional.empty(), Optional.empty(), Optional.empty(), Map.of());
     }
 
-    static final Duration BUDGET = Duration.ofSeconds(4);
+    /**
+     * The call budget in tests. It runs on the fake ticker, but its remainder also becomes OkHttp's real call timeout:
+     * generous, so that a loaded CI machine cannot time out a loopback request after a fake 3 s DPS poll.
+     */
+    static final Duration BUDGET = Duration.ofSeconds(10);
 
     // ---- DPS and hub stubs
 

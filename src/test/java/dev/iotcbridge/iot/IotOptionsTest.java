@@ -1,0 +1,46 @@
+package dev.iotcbridge.iot;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotcbridge.config.InvalidSettingException;
+import dev.iotcbridge.config.Settings;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class IotOptionsTest {
+
+    @Test
+    void productionDefaultsSpeakHttpsToTheGlobalDpsEndpoint() {
+        IotOptions o = IotOptions.from(Settings.from(Map.of("IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY)));
+        assertEquals("https", o.scheme());
+        assertEquals("global.azure-devices-provisioning.net", o.dpsHost());
+        assertEquals("2021-10-01", o.dpsApiVersion());
+        assertEquals("2021-04-12", o.hubApiVersion());
+        assertEquals(100_000, o.deviceCacheSize());
+        assertEquals(Duration.ofMinutes(60), o.tokenTtl());
+        assertTrue(o.secondaryKey().isEmpty());
+        try (IotHubSender sender = IotHubSender.create(Settings.from(Map.of(
+                "IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY)))) {
+            assertEquals(0, sender.cachedDevices());
+        }
+    }
+
+    @Test
+    void withoutAnIdScopeThereIsNothingToForwardTo() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> IotOptions.from(Settings.from(Map.of())));
+        assertTrue(e.getMessage().contains("IOTC_ID_SCOPE"), e.getMessage());
+    }
+
+    @Test
+    void aDpsHostThatIsNotHostPortIsRefusedAtStart() {
+        InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> IotHubSender.create(Settings.from(Map.of(
+                "IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY,
+                "IOTC_DPS_HOST", "https://dps.example/path"))));
+        assertTrue(e.getMessage().contains("IOTC_DPS_HOST"), e.getMessage());
+        assertFalse(e.getMessage().contains(SasTokenTest.GROUP_KEY));
+    }
+}
