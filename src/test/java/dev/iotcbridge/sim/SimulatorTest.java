@@ -148,6 +148,18 @@ class SimulatorTest {
     }
 
     @Test
+    void anIdWithAColonTravelsUrlEncodedInPathAndToken() {
+        String id = "plant:7.a_b-";
+        String hub = register(id);
+        HttpResponse<String> sent = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + hub
+                        + "/devices/plant%3A7.a_b-/messages/events?api-version=2021-04-12"))
+                .header("Authorization", client.hubToken(hub, id, clock.instant()))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"moisture\":0.3}")));
+        assertEquals(204, sent.statusCode(), sent.body());
+        assertEquals(1, sim.messagesAcceptedFrom(id));
+    }
+
+    @Test
     void refusesAWrongSignatureOrAnExpiredTokenWith401AtDpsAndHub() {
         String id = "sensor-002";
         String otherKey = Tokens.deviceKey(sim.groupKey().reveal(), "someone-else");
