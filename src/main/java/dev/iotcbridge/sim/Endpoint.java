@@ -139,13 +139,11 @@ abstract class Endpoint implements HttpHandler {
         }
     }
 
+    /** Counts the request as answered before writing, so a client holding the answer sees settled counters. */
     private void finish(HttpExchange exchange, Reply reply) {
-        try {
-            write(exchange, reply);
-        } finally {
-            inFlight.decrementAndGet();
-            answered(exchange);
-        }
+        inFlight.decrementAndGet();
+        answered(exchange);
+        write(exchange, reply);
     }
 
     private static void drain(HttpExchange exchange) {

@@ -34,6 +34,7 @@ public final class SimDps {
     private static final Set<String> API_VERSIONS = Set.of("2018-11-01", "2019-03-31", "2021-06-01", "2021-10-01");
     private static final int MAX_BODY_BYTES = 64 * 1024;
     private static final String TICKET = "sim.registration";
+    private static final Object HANDED_OVER = new Object();
 
     /** One registration counted from its PUT until its outcome has been answered (or its operation abandoned). */
     private final class Ticket {
@@ -268,7 +269,7 @@ public final class SimDps {
                 return Reply.json(200, operationJson(operationId, registrationId, device, outcome));
             }
             Operation op = new Operation(operationId, registrationId, outcome, now, now.plusSeconds(retryAfterSeconds), ticket);
-            exchange.setAttribute(TICKET, null); // the registration stays in flight until its outcome is polled
+            exchange.setAttribute(TICKET, HANDED_OVER); // in flight until its outcome is polled
             operations.put(operationId, op);
             operationsByAge.add(op);
             return assigning(operationId);

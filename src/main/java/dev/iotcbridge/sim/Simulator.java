@@ -12,7 +12,6 @@ import java.util.Base64;
 import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -281,10 +280,6 @@ public final class Simulator implements AutoCloseable {
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 
-    Clock clock() {
-        return clock;
-    }
-
     private Reply adminOverHttp(HttpExchange exchange) {
         String path = exchange.getRequestURI().getRawPath().substring("/sim".length());
         StringBuilder decoded = new StringBuilder();
@@ -316,9 +311,5 @@ public final class Simulator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         };
-    }
-
-    static String lower(HubId hub) {
-        return hub.name().toLowerCase(Locale.ROOT);
     }
 }

@@ -1,7 +1,6 @@
 package dev.iotcbridge.sim;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -111,9 +110,5 @@ final class TelemetryLog {
         perMessageId.clear();
         perHub.values().forEach(c -> c.set(0));
         perDevice.clear();
-    }
-
-    List<String> devicesWithMessages() {
-        return new ArrayList<>(perDevice.keySet());
     }
 }
