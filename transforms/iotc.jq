@@ -9,7 +9,7 @@
 def setting($name): $query[$name] // $config[$name];
 
 if type != "object" then error("iotc: the body must be a JSON object {\"device\": {\"deviceId\"}, \"measurements\"}, got \(type)")
-elif (.device | type) != "object" then error("iotc: no device id: the body has no device object with deviceId")
+elif (.device | type) != "object" then error("iotc: no device id: the body has no device object (device.deviceId)")
 elif .device.deviceId == null then error("iotc: no device id: the body has no device.deviceId")
 elif (.device.deviceId | type) != "string" then error("iotc: device.deviceId must be a string, got \(.device.deviceId | type)")
 elif .measurements == null then error("iotc: no measurements: the body has no measurements object")

@@ -50,8 +50,9 @@ final class JqEngine {
             }
         }
         // every built-in so far can loop or build values: each call and each output ticks the call's budget
+        // (getLocalFunctions is a copy; addFunction with the "name/arity" key replaces the original)
         Map<String, Function> builtins = root.getLocalFunctions();
-        builtins.replaceAll((name, f) -> new BudgetedFunction(f));
+        builtins.forEach((nameAndArity, f) -> root.addFunction(nameAndArity, new BudgetedFunction(f)));
         // ours decode a bounded payload and need no budget
         BinaryFunctions.register(root);
         SigfoxFunctions.register(root);
