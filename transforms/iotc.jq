@@ -5,6 +5,8 @@
 # derivation is case-sensitive. The handler validates it (400 for ids DPS refuses).
 # Settings (app setting BRIDGE_ROUTE_IOTC_<NAME>, or ?<name>= on the URL, which wins):
 #   model_id   DTMI for devices whose body gives no device.modelId
+# An optional top-level "messageId" (not in the reference format) is passed through, so a sender that
+# retries can let IoT Central recognise the duplicates.
 
 def setting($name): $query[$name] // $config[$name];
 
@@ -19,7 +21,8 @@ else
     deviceId: .device.deviceId,
     telemetry: .measurements,
     timestamp: .timestamp,
-    modelId: (.device.modelId // setting("model_id"))
+    modelId: (.device.modelId // setting("model_id")),
+    messageId: .messageId
   }
   | with_entries(select(.value != null))
 end
