@@ -209,7 +209,11 @@ public final class QueueMessageCodec {
     /** The exact text of the value the parser stands on, so the body travels byte for byte. */
     private static byte[] rawValue(JsonParser p, String text) throws IOException {
         int start = (int) p.currentTokenLocation().getCharOffset();
-        p.skipChildren();
+        if (p.currentToken().isStructStart()) {
+            p.skipChildren();
+        } else {
+            p.finishToken(); // strings are read lazily: read to the closing quote
+        }
         int end = (int) p.currentLocation().getCharOffset();
         return text.substring(start, end).getBytes(StandardCharsets.UTF_8);
     }
