@@ -1,0 +1,154 @@
+package dev.iotcbridge.bridge;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iotcbridge.error.BadInputException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Turns a webhook body into the JSON tree a transform reads, enforcing the body limits. JSON is parsed
+ * strictly (duplicate keys, trailing content, invalid UTF-8 and over-deep nesting are rejected) so that a
+ * transform never sees an ambiguous document; a form-encoded body (Particle's default) becomes an object
+ * of its fields.
+ */
+final class BodyParser {
+
+    private final ObjectMapper mapper;
+    private final int maxBodyBytes;
+    private final int maxDepth;
+
+    BodyParser(int maxBodyBytes, int maxDepth) {
+        this.maxBodyBytes = maxBodyBytes;
+        this.maxDepth = maxDepth;
+        JsonFactory factory = JsonFactory.builder()
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(maxDepth)
+                        .maxDocumentLength(maxBodyBytes)
+                        .build())
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .build();
+        this.mapper = JsonMapper.builder(factory)
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .build();
+    }
+
+    JsonNode parse(byte[] body, Optional<String> contentType) {
+        if (body.length > maxBodyBytes) {
+            throw new BadInputException(413, "body is larger than the limit of " + maxBodyBytes + " bytes");
+        }
+        String mediaType = contentType.map(BodyParser::mediaType)
+                .orElseThrow(() -> new BadInputException(415,
+                        "no Content-Type: send application/json or application/x-www-form-urlencoded"));
+        if (isJson(mediaType)) {
+            return json(body);
+        }
+        if (mediaType.equals("application/x-www-form-urlencoded")) {
+            return form(body);
+        }
+        throw new BadInputException(415, "Content-Type " + mediaType
+                + " is not supported: send application/json or application/x-www-form-urlencoded");
+    }
+
+    private JsonNode json(byte[] body) {
+        if (body.length == 0) {
+            throw BadInputException.badRequest("body is empty: expected a JSON document");
+        }
+        try (JsonParser parser = mapper.createParser(body)) {
+            JsonNode node = mapper.readTree(parser);
+            if (node == null || node.isMissingNode()) {
+                throw BadInputException.badRequest("body is empty: expected a JSON document");
+            }
+            return node;
+        } catch (StreamConstraintsException e) {
+            throw BadInputException.badRequest("body is not acceptable JSON: " + firstLine(e.getOriginalMessage())
+                    + (e.getOriginalMessage().contains("nesting") ? " (the limit is " + maxDepth + " levels)" : ""));
+        } catch (JsonProcessingException e) {
+            throw BadInputException.badRequest("body is not valid JSON: " + firstLine(e.getOriginalMessage())
+                    + location(e));
+        } catch (IOException e) {
+            throw BadInputException.badRequest("body could not be read as JSON");
+        }
+    }
+
+    private static JsonNode form(byte[] body) {
+        String text = utf8(body, "form body");
+        ObjectNode fields = JsonNodeFactory.instance.objectNode();
+        if (text.isEmpty()) {
+            return fields;
+        }
+        for (String pair : text.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = decodeFormPart(eq < 0 ? pair : pair.substring(0, eq));
+            String value = eq < 0 ? "" : decodeFormPart(pair.substring(eq + 1));
+            fields.put(name, value);
+        }
+        return fields;
+    }
+
+    private static String decodeFormPart(String part) {
+        try {
+            return java.net.URLDecoder.decode(part, StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw BadInputException.badRequest("form body has a malformed %-escape near '" + abbreviate(part) + "'");
+        }
+    }
+
+    private static String utf8(byte[] bytes, String what) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw BadInputException.badRequest(what + " is not valid UTF-8");
+        }
+    }
+
+    static String mediaType(String contentType) {
+        int semi = contentType.indexOf(';');
+        return (semi < 0 ? contentType : contentType.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+
+    private static boolean isJson(String mediaType) {
+        // application/vnd.kerlink.iot-v1+json and friends are JSON too
+        return mediaType.equals("application/json") || mediaType.equals("text/json")
+                || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
+    }
+
+    private static String location(JsonProcessingException e) {
+        return e.getLocation() == null ? ""
+                : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "malformed";
+        }
+        int nl = message.indexOf('\n');
+        return abbreviate(nl < 0 ? message : message.substring(0, nl));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 160 ? s : s.substring(0, 160) + "...";
+    }
+}

@@ -1,0 +1,254 @@
+package dev.iotcbridge.bridge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.iot.DeviceMessage;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.temporal.ChronoField;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what a transform produced against the canonical message (DESIGN.md) and turns it into
+ * {@link DeviceMessage}s. Ids and names are validated, never repaired: rewriting an id could merge two
+ * devices. Every rejection names the message, the field and the rule.
+ */
+final class MessageValidator {
+
+    /** DPS registration id (reference §6): it becomes the hub device id, so its rules are the stricter ones. */
+    private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._:-]*[A-Za-z0-9-]");
+    private static final int DEVICE_ID_MAX = 128;
+    /** DTDL v2/v3 model id: dtmi:segment(:segment)*;version (v3 allows a minor version). */
+    private static final Pattern DTMI = Pattern.compile(
+            "dtmi:[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?)*;[1-9][0-9]{0,8}(?:\\.[0-9]{1,6})?");
+    private static final int DTMI_MAX = 2048;
+    /** DTDL name of a component. */
+    private static final Pattern COMPONENT = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?");
+    /** Characters IoT Hub accepts in application property names and values over HTTPS (reference §4.2). */
+    private static final Pattern PROPERTY_TEXT = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
+    /** IoT Hub message id: ASCII alphanumerics and these symbols, up to 128 characters. */
+    private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9\\-:.+%_#*?!(),=@;$']{1,128}");
+    /** IoT Hub's device-to-cloud message limit counts body and properties (reference §6). */
+    static final int HUB_MESSAGE_LIMIT = 256 * 1024;
+    private static final Set<String> FIELDS = Set.of(
+            "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId");
+    private static final DateTimeFormatter UTC_MILLIS = new DateTimeFormatterBuilder()
+            .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
+            .appendFraction(ChronoField.MILLI_OF_SECOND, 3, 3, true)
+            .appendLiteral('Z')
+            .toFormatter()
+            .withZone(ZoneOffset.UTC);
+
+    private final ObjectMapper mapper = JsonMapper.builder().build();
+    private final Optional<String> defaultModelId;
+
+    MessageValidator(Optional<String> defaultModelId) {
+        this.defaultModelId = defaultModelId;
+    }
+
+    /** Flattens the transform's outputs (objects or arrays of objects) and validates each message. */
+    List<DeviceMessage> validate(String route, List<JsonNode> outputs, int maxMessages) {
+        List<JsonNode> candidates = new ArrayList<>(outputs.size());
+        for (JsonNode output : outputs) {
+            if (output.isArray()) {
+                output.forEach(candidates::add);
+            } else if (!output.isNull()) {
+                candidates.add(output);
+            }
+        }
+        if (candidates.size() > maxMessages) {
+            throw BadInputException.badRequest("transform " + route + " produced " + candidates.size()
+                    + " messages; one call may produce at most " + maxMessages);
+        }
+        List<DeviceMessage> messages = new ArrayList<>(candidates.size());
+        for (int i = 0; i < candidates.size(); i++) {
+            messages.add(message(route, i, candidates.size(), candidates.get(i)));
+        }
+        return messages;
+    }
+
+    private DeviceMessage message(String route, int index, int count, JsonNode node) {
+        String position = count == 1 ? "transform " + route + " output" : "transform " + route + " message " + (index + 1);
+        if (!node.isObject()) {
+            throw BadInputException.badRequest(position + " is " + article(node.getNodeType())
+                    + "; a transform outputs message objects, arrays of them, or nothing");
+        }
+        for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw BadInputException.badRequest(position + " has an unknown field '" + abbreviate(name)
+                        + "'; a message has deviceId, telemetry, timestamp, modelId, component, properties, messageId");
+            }
+        }
+        String deviceId = deviceId(position, node.get("deviceId"));
+        String where = position + " (device " + deviceId + ")";
+        JsonNode telemetry = node.get("telemetry");
+        if (telemetry == null || telemetry.isNull()) {
+            throw BadInputException.badRequest(where + ": telemetry is missing; it must be a JSON object");
+        }
+        if (!telemetry.isObject()) {
+            throw BadInputException.badRequest(where + ": telemetry must be a JSON object, not "
+                    + article(telemetry.getNodeType()));
+        }
+        checkFinite(where, "telemetry", telemetry);
+        Map<String, String> properties = properties(where, node.get("properties"));
+        byte[] body = serialize(telemetry);
+        int size = body.length + properties.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
+        if (size > HUB_MESSAGE_LIMIT) {
+            throw new BadInputException(413, where + ": the message is " + size
+                    + " bytes; IoT Hub accepts at most " + HUB_MESSAGE_LIMIT + " bytes per message");
+        }
+        Optional<String> modelId = optionalText(where, "modelId", node.get("modelId"));
+        modelId.ifPresent(m -> {
+            if (m.length() > DTMI_MAX || !DTMI.matcher(m).matches()) {
+                throw BadInputException.badRequest(where + ": modelId '" + abbreviate(m)
+                        + "' is not a DTMI (dtmi:<segment>[:<segment>...];<version>, e.g. dtmi:com:example:Sensor;1)");
+            }
+        });
+        Optional<String> component = optionalText(where, "component", node.get("component"));
+        component.ifPresent(c -> {
+            if (c.length() > 64 || !COMPONENT.matcher(c).matches()) {
+                throw BadInputException.badRequest(where + ": component '" + abbreviate(c)
+                        + "' is not a DTDL name (a letter, then letters, digits or '_', not ending in '_', at most 64)");
+            }
+        });
+        Optional<String> messageId = optionalText(where, "messageId", node.get("messageId"));
+        messageId.ifPresent(m -> {
+            if (!MESSAGE_ID.matcher(m).matches()) {
+                throw BadInputException.badRequest(where + ": messageId '" + abbreviate(m)
+                        + "' must be 1 to 128 ASCII letters, digits or - : . + % _ # * ? ! ( ) , = @ ; $ '");
+            }
+        });
+        Optional<String> timestamp = optionalText(where, "timestamp", node.get("timestamp")).map(t -> utc(where, t));
+        return new DeviceMessage(deviceId, modelId.or(() -> defaultModelId), body, timestamp, component, messageId, properties);
+    }
+
+    private static String deviceId(String where, JsonNode node) {
+        if (node == null || node.isNull()) {
+            throw BadInputException.badRequest(where + ": deviceId is missing");
+        }
+        if (!node.isTextual()) {
+            throw BadInputException.badRequest(where + ": deviceId must be a string, not " + article(node.getNodeType()));
+        }
+        String id = node.textValue();
+        if (id.isEmpty() || id.length() > DEVICE_ID_MAX || !DEVICE_ID.matcher(id).matches()) {
+            throw BadInputException.badRequest(where + ": deviceId '" + abbreviate(id) + "' is not a valid device id: "
+                    + "1 to 128 letters, digits, '-', '.', '_' or ':', ending in a letter, digit or '-'");
+        }
+        return id;
+    }
+
+    /** Normalises any ISO-8601 instant with an offset to UTC 'Z' at millisecond precision, truncated. */
+    static String utc(String where, String text) {
+        Instant instant;
+        try {
+            instant = OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+        } catch (DateTimeException e) {
+            throw BadInputException.badRequest(where + ": timestamp '" + abbreviate(text)
+                    + "' is not an ISO-8601 date-time with a zone, e.g. 2026-11-27T10:00:00Z");
+        }
+        return UTC_MILLIS.format(instant.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    private static Map<String, String> properties(String where, JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw BadInputException.badRequest(where + ": properties must be an object of strings, not "
+                    + article(node.getNodeType()));
+        }
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String name = e.getKey();
+            JsonNode value = e.getValue();
+            if (!PROPERTY_TEXT.matcher(name).matches()) {
+                throw BadInputException.badRequest(where + ": property name '" + abbreviate(name)
+                        + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~");
+            }
+            if (value.isNull()) {
+                continue;
+            }
+            if (!value.isValueNode()) {
+                throw BadInputException.badRequest(where + ": property '" + name + "' must be a string, not "
+                        + article(value.getNodeType()));
+            }
+            String text = value.asText();
+            if (!PROPERTY_TEXT.matcher(text).matches()) {
+                throw BadInputException.badRequest(where + ": property '" + name + "' value '" + abbreviate(text)
+                        + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (no spaces)");
+            }
+            properties.put(name, text);
+        }
+        return properties;
+    }
+
+    private static Optional<String> optionalText(String where, String field, JsonNode node) {
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isTextual()) {
+            throw BadInputException.badRequest(where + ": " + field + " must be a string, not " + article(node.getNodeType()));
+        }
+        return Optional.of(node.textValue());
+    }
+
+    private static void checkFinite(String where, String path, JsonNode node) {
+        if (node.isContainerNode()) {
+            if (node.isObject()) {
+                for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                    Map.Entry<String, JsonNode> e = it.next();
+                    checkFinite(where, path + "." + e.getKey(), e.getValue());
+                }
+            } else {
+                for (int i = 0; i < node.size(); i++) {
+                    checkFinite(where, path + "[" + i + "]", node.get(i));
+                }
+            }
+        } else if (node.isFloatingPointNumber() && !node.isBigDecimal() && !Double.isFinite(node.doubleValue())) {
+            throw BadInputException.badRequest(where + ": " + abbreviate(path) + " is " + node.doubleValue()
+                    + ", which JSON cannot carry; send null or leave it out");
+        }
+    }
+
+    private byte[] serialize(JsonNode telemetry) {
+        try {
+            return mapper.writeValueAsBytes(telemetry);
+        } catch (JsonProcessingException e) {
+            throw BadInputException.badRequest("telemetry could not be written as JSON");
+        }
+    }
+
+    private static String article(JsonNodeType type) {
+        return switch (type) {
+            case ARRAY -> "an array";
+            case OBJECT, POJO -> "an object";
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case NULL -> "null";
+            default -> "a " + type.name().toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}

@@ -1,0 +1,222 @@
+package dev.iotcbridge.bridge;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.BridgeException;
+import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.iot.DeviceMessage;
+import dev.iotcbridge.iot.TelemetrySender;
+import dev.iotcbridge.transform.RouteTransform;
+import dev.iotcbridge.transform.TransformCatalog;
+import dev.iotcbridge.transform.TransformVariables;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One webhook call, end to end: limits, body, transform, validation, delivery of every message, and the
+ * one status that tells the sender whether to retry. Knows nothing of the Functions library or of the
+ * local server; both adapters turn their request into a {@link WebhookRequest}.
+ */
+public final class WebhookHandler {
+
+    private static final Logger LOG = Logger.getLogger(WebhookHandler.class.getName());
+    /** Headers a transform never sees: credentials of the call itself or of the sender's own API. */
+    private static final Set<String> SECRET_HEADERS = Set.of(
+            "authorization", "proxy-authorization", "cookie", "x-functions-key", "x-downlink-apikey");
+    private static final Set<String> SECRET_QUERY = Set.of("code");
+
+    private final TransformCatalog transforms;
+    private final TelemetrySender sender;
+    private final Executor fanOut;
+    private final BodyParser bodies;
+    private final MessageValidator validator;
+    private final Duration budget;
+    private final int maxMessages;
+    private final ObjectMapper mapper = JsonMapper.builder().build();
+
+    /**
+     * @param fanOut runs all but one of a call's messages concurrently (the calling thread sends the last);
+     *               it must not cap concurrency, since every task blocks on the hub
+     */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor fanOut) {
+        this.transforms = transforms;
+        this.sender = sender;
+        this.fanOut = fanOut;
+        this.bodies = new BodyParser(settings.maxBodyBytes(), settings.maxJsonDepth());
+        this.validator = new MessageValidator(settings.defaultModelId());
+        this.budget = settings.requestBudget();
+        this.maxMessages = settings.maxMessagesPerCall();
+    }
+
+    public WebhookResponse handle(WebhookRequest request) {
+        return handle(request, LOG);
+    }
+
+    /** Handles a call, logging one line per message (route, device, outcome, latency) to {@code log}. */
+    public WebhookResponse handle(WebhookRequest request, Logger log) {
+        RouteTransform transform;
+        List<DeviceMessage> messages;
+        try {
+            transform = route(request.route());
+            messages = messages(transform, request);
+        } catch (BridgeException e) {
+            log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
+                    () -> "route=" + request.route() + " rejected status=" + e.status() + " error=" + e.getMessage());
+            return error(e, 0, 0);
+        }
+        if (messages.isEmpty()) {
+            return success(transform.successStatus(), List.of());
+        }
+        List<MessageResult> results = deliver(messages);
+        for (MessageResult r : results) {
+            log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
+        }
+        Optional<BridgeException> decisive = CallStatus.decisive(results);
+        if (decisive.isEmpty()) {
+            return success(transform.successStatus(), results);
+        }
+        return failure(decisive.get(), CallStatus.retryAfter(results), results);
+    }
+
+    /**
+     * Parses, transforms and validates a call without sending anything: what the CLI prints for a transform author.
+     *
+     * @throws BridgeException naming what is wrong with the input or the transform
+     */
+    public List<DeviceMessage> messages(WebhookRequest request) {
+        return messages(route(request.route()), request);
+    }
+
+    private List<DeviceMessage> messages(RouteTransform transform, WebhookRequest request) {
+        JsonNode body = bodies.parse(request.body(), request.header("content-type"));
+        TransformVariables variables = new TransformVariables(
+                without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
+                transform.route(), request.path());
+        List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
+        return validator.validate(transform.route(), outputs, maxMessages);
+    }
+
+    private RouteTransform route(String route) {
+        return transforms.find(route).orElseThrow(() -> new BadInputException(404,
+                "no route '" + MessageValidator.abbreviate(route) + "'; the routes are: " + String.join(", ", transforms.routes())));
+    }
+
+    private List<MessageResult> deliver(List<DeviceMessage> messages) {
+        if (messages.size() == 1) {
+            return List.of(deliver(messages.get(0)));
+        }
+        List<CompletableFuture<MessageResult>> pending = new ArrayList<>(messages.size() - 1);
+        for (int i = 0; i < messages.size() - 1; i++) {
+            DeviceMessage m = messages.get(i);
+            pending.add(CompletableFuture.supplyAsync(() -> deliver(m), fanOut));
+        }
+        MessageResult last = deliver(messages.get(messages.size() - 1));
+        List<MessageResult> results = new ArrayList<>(messages.size());
+        pending.forEach(f -> results.add(f.join()));
+        results.add(last);
+        return results;
+    }
+
+    private MessageResult deliver(DeviceMessage message) {
+        long start = System.nanoTime();
+        try {
+            sender.send(message, budget);
+            return MessageResult.delivered(message.deviceId(), System.nanoTime() - start);
+        } catch (BridgeException e) {
+            return MessageResult.failed(message.deviceId(), e, System.nanoTime() - start);
+        } catch (RuntimeException e) {
+            // a bug of ours must not turn into a 2xx or kill the call; the sender may retry
+            LOG.log(Level.SEVERE, "unexpected failure delivering to device " + message.deviceId(), e);
+            return MessageResult.failed(message.deviceId(),
+                    new BridgeFaultException("internal error delivering the message; it was not delivered", e),
+                    System.nanoTime() - start);
+        }
+    }
+
+    private WebhookResponse success(int status, List<MessageResult> results) {
+        if (status == 204) {
+            return new WebhookResponse(204, Map.of(), null);
+        }
+        return json(status, Map.of(), summary(results, null));
+    }
+
+    private WebhookResponse failure(BridgeException decisive, Optional<Duration> retryAfter, List<MessageResult> results) {
+        Map<String, String> headers = new HashMap<>();
+        retryAfter.ifPresent(d -> headers.put("Retry-After", seconds(d)));
+        ObjectNode body = summary(results, decisive.getMessage());
+        return json(decisive.status(), headers, body);
+    }
+
+    private WebhookResponse error(BridgeException e, int forwarded, int skipped) {
+        Map<String, String> headers = new HashMap<>();
+        e.retryAfter().ifPresent(d -> headers.put("Retry-After", seconds(d)));
+        ObjectNode body = mapper.createObjectNode();
+        body.put("error", e.getMessage());
+        body.put("forwarded", forwarded);
+        body.put("skipped", skipped);
+        body.putArray("results");
+        return json(e.status(), headers, body);
+    }
+
+    private ObjectNode summary(List<MessageResult> results, String error) {
+        ObjectNode body = mapper.createObjectNode();
+        if (error != null) {
+            body.put("error", error);
+        }
+        long forwarded = results.stream().filter(MessageResult::delivered).count();
+        body.put("forwarded", forwarded);
+        body.put("skipped", results.size() - forwarded);
+        ArrayNode list = body.putArray("results");
+        for (MessageResult r : results) {
+            ObjectNode item = list.addObject();
+            item.put("deviceId", r.deviceId());
+            item.put("status", r.failure().map(BridgeException::status).orElse(200));
+            r.failure().ifPresent(f -> item.put("error", f.getMessage()));
+        }
+        return body;
+    }
+
+    private WebhookResponse json(int status, Map<String, String> headers, ObjectNode body) {
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        all.put("Content-Type", "application/json; charset=utf-8");
+        try {
+            return new WebhookResponse(status, all, mapper.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a response body is always serialisable", e);
+        }
+    }
+
+    private static String line(String route, MessageResult r) {
+        String outcome = r.failure().map(f -> "failed status=" + f.status() + " error=" + f.getMessage()).orElse("delivered");
+        return "route=" + route + " device=" + r.deviceId() + " " + outcome + " latencyMs=" + (r.latencyNanos() / 1_000_000);
+    }
+
+    private static String seconds(Duration d) {
+        return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
+    }
+
+    private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
+        if (values.keySet().stream().noneMatch(hidden::contains)) {
+            return values;
+        }
+        Map<String, String> copy = new HashMap<>(values);
+        copy.keySet().removeAll(hidden);
+        return copy;
+    }
+}

@@ -1,0 +1,255 @@
+package dev.iotcbridge.iot;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.BridgeException;
+import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.DeviceRefusedException;
+import dev.iotcbridge.error.TryLaterException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The device-link cache and everything that fills it.
+ * <ul>
+ * <li>Bounded Caffeine cache, device id to {@link DeviceLink}, evicting the least used and the long unused.</li>
+ * <li>Single flight: all callers that need a device provisioned at the same time wait on one registration.</li>
+ * <li>Registrations run on their own threads ({@code maxRegistrations} of them: the global cap that protects the DPS
+ *     quota) and keep going when the call that started them runs out of budget; the sender's retry then finds the
+ *     link ready, or joins the registration still in flight.</li>
+ * <li>A refused or failed registration is remembered for a back-off window, so a flood of webhooks for a blocked
+ *     device is answered from memory instead of hammering DPS.</li>
+ * </ul>
+ */
+final class DeviceLinks implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(DeviceLinks.class.getName());
+
+    private final Cache<String, DeviceLink> links;
+    private final Cache<String, Refusal> refusals;
+    private final ConcurrentHashMap<String, CompletableFuture<DeviceLink>> inFlight = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor registrations;
+    private final Provisioner provisioner;
+    private final IotOptions options;
+    private final Ticker ticker;
+
+    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker) {
+        this.provisioner = provisioner;
+        this.options = options;
+        this.ticker = ticker;
+        this.links = Caffeine.newBuilder()
+                .maximumSize(options.deviceCacheSize())
+                .expireAfterAccess(options.deviceCacheExpiry())
+                .ticker(ticker)
+                .executor(Runnable::run) // maintenance inline: no ForkJoinPool tasks per write
+                .build();
+        this.refusals = Caffeine.newBuilder()
+                .maximumSize(options.deviceCacheSize())
+                .expireAfter(Expiry.creating((String id, Refusal r) -> r.window))
+                .ticker(ticker)
+                .executor(Runnable::run)
+                .build();
+        AtomicInteger n = new AtomicInteger();
+        this.registrations = new ThreadPoolExecutor(options.maxRegistrations(), options.maxRegistrations(),
+                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(options.registrationQueue()), r -> {
+                    Thread t = new Thread(r, "iotc-dps-registration-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.registrations.allowCoreThreadTimeOut(true);
+    }
+
+    /** The cached link, or null: the hot path. */
+    DeviceLink cached(String deviceId) {
+        return links.getIfPresent(deviceId);
+    }
+
+    /**
+     * A link for the device, provisioning it if needed, waiting at most until the deadline.
+     *
+     * @param failed the link whose hub just failed this call (re-provision with a full registration), or null when
+     *               the device simply is not cached
+     * @throws BridgeException 403 (refused), 400 (id rejected by DPS), 429/503 (try later: throttled, busy, still
+     *                         registering, budget spent), 5xx (DPS refuses the group key or misbehaves)
+     */
+    DeviceLink link(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
+        CompletableFuture<DeviceLink> pending = provisioning(deviceId, modelId, failed);
+        try {
+            // A spent budget still takes a link that is already there (a completed future answers at once).
+            return pending.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            return stillRegistering(deviceId);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof BridgeException b ? b
+                    : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TryLaterException(503, "interrupted while provisioning device " + deviceId, options.pendingRetryAfter());
+        }
+    }
+
+    /**
+     * The device's hub refused it even after a fresh registration (disabled in IoT Central): forget its link and
+     * remember the refusal, so that the next calls are answered 403 without a hub or DPS round trip.
+     */
+    DeviceRefusedException refuse(String deviceId, DeviceLink link, String message) {
+        Refusal refusal = new Refusal(Refusal.Kind.REFUSED, options.refusalBackoff(), ticker.read(), message);
+        if (!(refusal.window.isZero() || refusal.window.isNegative())) {
+            refusals.put(deviceId, refusal);
+        }
+        links.asMap().remove(deviceId, link);
+        return (DeviceRefusedException) refusal.firstException();
+    }
+
+    private DeviceLink stillRegistering(String deviceId) {
+        throw new TryLaterException(503, "device " + deviceId + " is still being registered with DPS; retry in "
+                + options.pendingRetryAfter().toSeconds() + " s", options.pendingRetryAfter());
+    }
+
+    private CompletableFuture<DeviceLink> provisioning(String deviceId, Optional<String> modelId, DeviceLink failed) {
+        while (true) {
+            CompletableFuture<DeviceLink> running = inFlight.get(deviceId);
+            if (running != null) {
+                return running; // single flight: join the registration already under way
+            }
+            DeviceLink current = links.getIfPresent(deviceId);
+            if (current != null && current != failed) {
+                return CompletableFuture.completedFuture(current); // someone else re-provisioned it meanwhile
+            }
+            Refusal refusal = refusals.getIfPresent(deviceId);
+            if (refusal != null) {
+                return CompletableFuture.failedFuture(refusal.toException(ticker.read()));
+            }
+            CompletableFuture<DeviceLink> mine = new CompletableFuture<>();
+            if (inFlight.putIfAbsent(deviceId, mine) != null) {
+                continue; // lost the race to another caller: join theirs
+            }
+            // A registration may have finished between our checks and our claim: its link is in the cache now.
+            current = links.getIfPresent(deviceId);
+            if (current != null && current != failed) {
+                inFlight.remove(deviceId, mine);
+                mine.complete(current);
+                return mine;
+            }
+            start(deviceId, modelId, failed == null, mine);
+            return mine;
+        }
+    }
+
+    private void start(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+        try {
+            registrations.execute(() -> register(deviceId, modelId, lookupFirst, result));
+        } catch (RejectedExecutionException e) {
+            inFlight.remove(deviceId, result);
+            result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration; retry in "
+                    + options.failureBackoff().toSeconds() + " s", options.failureBackoff()));
+        }
+    }
+
+    /** On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters. */
+    private void register(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+        Deadline deadline = Deadline.after(ticker, options.registrationTimeout());
+        try {
+            DeviceLink link = provisioner.provision(deviceId, modelId, lookupFirst, deadline);
+            links.put(deviceId, link);
+            inFlight.remove(deviceId, result);
+            result.complete(link);
+        } catch (DpsFailure f) {
+            Refusal refusal = refusal(deviceId, f);
+            if (!(refusal.window.isZero() || refusal.window.isNegative())) {
+                refusals.put(deviceId, refusal);
+            }
+            if (refusal.kind == Refusal.Kind.REFUSED) {
+                links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
+            }
+            LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
+                    new Object[] {deviceId, f.detail()});
+            inFlight.remove(deviceId, result);
+            result.completeExceptionally(refusal.firstException());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", e);
+            inFlight.remove(deviceId, result);
+            result.completeExceptionally(new BridgeFaultException(502,
+                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e));
+        }
+    }
+
+    /** Maps what DPS did to what the caller is told, now and during the back-off window. */
+    private Refusal refusal(String deviceId, DpsFailure f) {
+        return switch (f.kind) {
+            case REFUSED -> new Refusal(Refusal.Kind.REFUSED, options.refusalBackoff(), ticker.read(),
+                    "IoT Central refuses device " + deviceId + ": an operator blocked it or it awaits approval (" + f.detail() + ")");
+            case BAD_ID -> new Refusal(Refusal.Kind.BAD_ID, options.refusalBackoff(), ticker.read(),
+                    "DPS rejects the device id '" + deviceId + "' (" + f.detail() + ")");
+            case UNAUTHORIZED -> new Refusal(Refusal.Kind.GROUP_KEY, options.failureBackoff(), ticker.read(),
+                    "DPS refuses the enrollment group key" + (options.secondaryKey().isPresent() ? "s" : "")
+                            + " (" + f.detail() + "): check IOTC_GROUP_KEY and IOTC_ID_SCOPE");
+            case FAILED -> new Refusal(Refusal.Kind.FAULT, options.failureBackoff(), ticker.read(),
+                    "DPS could not assign device " + deviceId + " (" + f.detail() + ")");
+            case THROTTLED, TRANSIENT -> new Refusal(Refusal.Kind.TRANSIENT,
+                    f.retryAfter != null && !f.retryAfter.isZero() && !f.retryAfter.isNegative() ? f.retryAfter : options.failureBackoff(), ticker.read(),
+                    "DPS could not register device " + deviceId + " yet (" + f.detail() + ")");
+        };
+    }
+
+    long size() {
+        links.cleanUp();
+        return links.estimatedSize();
+    }
+
+    /** For measurements and tests that fill the cache without DPS. */
+    void put(String deviceId, DeviceLink link) {
+        links.put(deviceId, link);
+    }
+
+    @Override
+    public void close() {
+        registrations.shutdownNow();
+    }
+
+    /** A remembered refusal: what to answer until the window ends. */
+    private record Refusal(Kind kind, Duration window, long sinceNanos, String message) {
+
+        enum Kind { REFUSED, BAD_ID, GROUP_KEY, FAULT, TRANSIENT }
+
+        /** The answer to the call whose registration failed: a transient failure is a 503 like any outage. */
+        BridgeException firstException() {
+            return switch (kind) {
+                case TRANSIENT -> new TryLaterException(503, message, atLeastOneSecond(window));
+                default -> toException(sinceNanos);
+            };
+        }
+
+        /** The answer during the window: 403/400/5xx as first, and 429 "slow down" for a transient failure. */
+        BridgeException toException(long nowNanos) {
+            Duration left = atLeastOneSecond(window.minusNanos(nowNanos - sinceNanos));
+            return switch (kind) {
+                case REFUSED -> new DeviceRefusedException(message, left);
+                case BAD_ID -> new BadInputException(400, message);
+                case GROUP_KEY -> new BridgeFaultException(500, message, null); // the operator's configuration
+                case FAULT -> new BridgeFaultException(502, message, null);     // DPS's answer
+                case TRANSIENT -> new TryLaterException(429, message + "; retry in " + left.toSeconds() + " s", left);
+            };
+        }
+
+        private static Duration atLeastOneSecond(Duration d) {
+            // Retry-After is sent in whole seconds: round up so that a caller never comes back too early
+            long s = (d.toMillis() + 999) / 1000;
+            return Duration.ofSeconds(Math.max(1, s));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.iotcbridge.iot;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotcbridge.error.BadInputException;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * IoT Hub's HTTPS send-event API (reference §4): {@code POST /devices/{id}/messages/events}, body = the telemetry
+ * JSON, system properties in their own headers, application properties as {@code iothub-app-{name}}.
+ */
+final class HubClient {
+
+    private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
+    private static final int MAX_ERROR_BODY = 16 * 1024;
+
+    private final OkHttpClient http;
+    private final InstantSource clock;
+    private final long tokenTtlSeconds;
+    private final ObjectMapper json;
+
+    HubClient(OkHttpClient http, InstantSource clock, long tokenTtlSeconds, ObjectMapper json) {
+        this.http = http;
+        this.clock = clock;
+        this.tokenTtlSeconds = tokenTtlSeconds;
+        this.json = json;
+    }
+
+    /** One attempt, bounded by the deadline; never throws for what the hub or the network did. */
+    HubReply send(DeviceLink link, DeviceMessage message, Deadline deadline) {
+        Request.Builder request = new Request.Builder()
+                .url(link.hub.events(link.deviceId))
+                .header("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
+                .header("iothub-contenttype", "application/json")
+                .header("iothub-contentencoding", "utf-8");
+        message.creationTimeUtc().ifPresent(t -> request.header("iothub-app-iothub-creation-time-utc", t));
+        message.component().ifPresent(c -> request.header("dt-subject", c));
+        message.messageId().ifPresent(id -> request.header("iothub-messageid", id));
+        for (Map.Entry<String, String> p : message.properties().entrySet()) {
+            request.header("iothub-app-" + p.getKey(), p.getValue());
+        }
+        Call call = http.newCall(request.post(RequestBody.create(message.body(), JSON)).build());
+        call.timeout().timeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+        try (Response response = call.execute()) {
+            if (response.isSuccessful()) {
+                return HubReply.ACCEPTED;
+            }
+            String body = response.peekBody(MAX_ERROR_BODY).string();
+            return new HubReply(response.code(), HubErrorCodes.find(body, response.header("iothub-errorcode"), json),
+                    RetryAfter.parse(response.header("Retry-After"), clock.instant()), null);
+        } catch (IOException e) {
+            return HubReply.unreachable(e);
+        }
+    }
+
+    /**
+     * Checks what becomes a header against reference §4.2 (application property names and values, and the component:
+     * ASCII alphanumerics and {@code !#$%&'*+-.^_`|~}); the message id may also hold the other printable ASCII that
+     * IoT Hub allows in ids. Once per message, before any attempt; the handler checks the same, this keeps the
+     * sender safe for other callers.
+     */
+    static void check(DeviceMessage message) {
+        for (Map.Entry<String, String> p : message.properties().entrySet()) {
+            if (!token(p.getKey()) || !(p.getValue().isEmpty() || token(p.getValue()))) {
+                throw BadInputException.badRequest("message property '" + printable(p.getKey()) + "' of device "
+                        + message.deviceId() + " has a name or value IoT Hub cannot carry over HTTPS: use ASCII letters, "
+                        + "digits and !#$%&'*+-.^_`|~ only");
+            }
+        }
+        message.component().ifPresent(c -> {
+            if (!token(c)) {
+                throw BadInputException.badRequest("component '" + printable(c) + "' of device " + message.deviceId()
+                        + " must be ASCII letters, digits and !#$%&'*+-.^_`|~");
+            }
+        });
+        message.messageId().ifPresent(id -> {
+            if (id.isEmpty() || id.length() > 128 || !id.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+                throw BadInputException.badRequest("messageId of device " + message.deviceId()
+                        + " must be 1 to 128 printable ASCII characters without spaces");
+            }
+        });
+        message.creationTimeUtc().ifPresent(t -> {
+            if (t.isEmpty() || !t.chars().allMatch(ch -> ch > 0x20 && ch < 0x7f)) {
+                throw BadInputException.badRequest("timestamp of device " + message.deviceId() + " is not ASCII");
+            }
+        });
+    }
+
+    private static boolean token(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Echo caller input safely: at most 64 printable ASCII characters. */
+    private static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 64; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return b.toString();
+    }
+}

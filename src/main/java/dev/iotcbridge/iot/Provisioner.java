@@ -1,0 +1,128 @@
+package dev.iotcbridge.iot;
+
+import dev.iotcbridge.iot.DpsFailure.Kind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Provisions one device through DPS: derives its key, finds or makes its assignment, and returns the link the hub
+ * client sends with. Runs on a registration thread (see {@link DeviceLinks}), so its waits (DPS's Retry-After
+ * between polls, back-off after DPS 429/5xx) never block a webhook beyond the caller's own budget.
+ */
+final class Provisioner {
+
+    private static final Logger LOG = Logger.getLogger(Provisioner.class.getName());
+
+    private final DpsClient dps;
+    private final IotOptions options;
+    private final Sleeper sleeper;
+    private final List<GroupKey> keys;
+    /**
+     * Index of the group key DPS accepted last. During a rotation the primary is refused for every device; starting
+     * with the key that worked saves each registration a doomed 401 round trip.
+     */
+    private volatile int preferredKey;
+    /** One {@link HubEndpoint} per hub: a handful in practice (DPS names them), shared by all links. */
+    private final ConcurrentHashMap<String, HubEndpoint> hubs = new ConcurrentHashMap<>();
+
+    Provisioner(DpsClient dps, IotOptions options, Sleeper sleeper) {
+        this.dps = dps;
+        this.options = options;
+        this.sleeper = sleeper;
+        this.keys = options.secondaryKey().isPresent()
+                ? List.of(options.primaryKey(), options.secondaryKey().get())
+                : List.of(options.primaryKey());
+    }
+
+    /**
+     * @param lookupFirst whether a registration status lookup may answer: yes for a device the bridge has no link
+     *                    for (cold cache: DPS very likely knows it already), no when re-provisioning after its hub
+     *                    failed, because the lookup would return that same stale hub; only a full registration
+     *                    makes DPS re-evaluate the assignment.
+     */
+    DeviceLink provision(String registrationId, Optional<String> modelId, boolean lookupFirst, Deadline deadline)
+            throws DpsFailure {
+        int first = preferredKey;
+        if (lookupFirst) {
+            byte[] key = keys.get(first).deviceKey(registrationId);
+            try {
+                Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
+                if (known.isPresent()) {
+                    LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
+                    return link(registrationId, known.get(), key);
+                }
+            } catch (DpsFailure e) {
+                // 404 for a device DPS never saw, or any other refusal: a registration decides, with its own errors.
+                LOG.fine(() -> "registration lookup of " + registrationId + " gave " + e.detail() + "; registering");
+            }
+        }
+        DpsFailure last = null;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return registerWithRotation(registrationId, modelId, first, deadline);
+            } catch (DpsFailure e) {
+                last = e;
+                if (!e.transientFailure()) {
+                    throw e;
+                }
+                // DPS at-scale guidance: honour retry-after, else exponential back-off with jitter.
+                Duration wait = e.retryAfter != null ? e.retryAfter : jittered(Duration.ofSeconds(1L << Math.min(attempt, 4)));
+                if (!deadline.allows(wait)) {
+                    throw last;
+                }
+                LOG.fine(() -> "DPS registration of " + registrationId + " gave " + e.detail() + "; retrying in " + wait);
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw last;
+                }
+            }
+        }
+    }
+
+    private DeviceLink registerWithRotation(String registrationId, Optional<String> modelId, int first, Deadline deadline)
+            throws DpsFailure {
+        DpsFailure unauthorized = null;
+        for (int i = 0; i < keys.size(); i++) {
+            int k = (first + i) % keys.size();
+            byte[] key = keys.get(k).deviceKey(registrationId);
+            try {
+                DpsClient.Assignment a = dps.register(registrationId, key, modelId, deadline);
+                if (k != preferredKey) {
+                    preferredKey = k;
+                    LOG.warning(() -> "DPS accepted the " + (k == 0 ? "primary" : "secondary") + " group key after refusing the other;"
+                            + " using it first from now on (key rotation in progress?)");
+                }
+                LOG.info(() -> "device " + registrationId + " assigned to " + a.assignedHub());
+                return link(registrationId, a, key);
+            } catch (DpsFailure e) {
+                if (e.kind != Kind.UNAUTHORIZED) {
+                    throw e;
+                }
+                unauthorized = e;
+                LOG.log(Level.WARNING, "DPS refused the {0} group key for device {1} ({2})",
+                        new Object[] {k == 0 ? "primary" : "secondary", registrationId, e.detail()});
+            }
+        }
+        throw unauthorized;
+    }
+
+    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key) {
+        HubEndpoint hub = hubs.computeIfAbsent(a.assignedHub(),
+                name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
+        // With group enrollments the hub device id is the registration id: keep one String for both.
+        String deviceId = a.deviceId().equals(registrationId) ? registrationId : a.deviceId();
+        return new DeviceLink(hub, deviceId, key);
+    }
+
+    private static Duration jittered(Duration d) {
+        long ms = d.toMillis();
+        return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
+    }
+}

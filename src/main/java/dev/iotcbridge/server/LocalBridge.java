@@ -1,0 +1,101 @@
+package dev.iotcbridge.server;
+
+import dev.iotcbridge.bridge.BridgeRuntime;
+import dev.iotcbridge.bridge.WebhookResponse;
+import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.sim.AdminResponse;
+import dev.iotcbridge.sim.Simulator;
+import dev.iotcbridge.sim.SimulatorOptions;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The bridge running as a local process: the runtime, the HTTP server and, when no IoT Central is
+ * configured, the embedded simulator it forwards to.
+ */
+public final class LocalBridge implements AutoCloseable {
+
+    private final Optional<Simulator> simulator;
+    private final BridgeRuntime runtime;
+    private final LocalServer server;
+    private final ExecutorService requests;
+
+    private LocalBridge(Optional<Simulator> simulator, BridgeRuntime runtime, LocalServer server, ExecutorService requests) {
+        this.simulator = simulator;
+        this.runtime = runtime;
+        this.server = server;
+        this.requests = requests;
+    }
+
+    /** Starts from setting values (local.settings.json and environment, already merged); says on {@code out} what it runs against. */
+    public static LocalBridge start(Map<String, String> values, PrintStream out) throws IOException {
+        Settings settings = Settings.from(values);
+        Optional<Simulator> simulator = Optional.empty();
+        if (settings.simulated()) {
+            Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(out::println).build());
+            simulator = Optional.of(sim);
+            Map<String, String> simulated = new HashMap<>(values);
+            simulated.put("IOTC_ID_SCOPE", sim.idScope());
+            simulated.put("IOTC_GROUP_KEY", sim.groupKey().reveal());
+            simulated.remove("IOTC_GROUP_KEY_SECONDARY");
+            simulated.put("IOTC_DPS_HOST", sim.dpsHost());
+            simulated.put("BRIDGE_ALLOW_HTTP", Boolean.toString(!sim.https()));
+            settings = Settings.from(simulated);
+            out.println("No IOTC_ID_SCOPE set: forwarding to the embedded IoT Central simulator "
+                    + "(DPS " + sim.dpsHost() + ", hubs " + String.join(" and ", sim.hubHosts()) + ", ID scope " + sim.idScope() + ").");
+        }
+        BridgeRuntime runtime = BridgeRuntime.start(settings, true);
+        ExecutorService requests = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "bridge-http");
+            t.setDaemon(true);
+            return t;
+        });
+        Optional<LocalServer.AdminRoute> admin = simulator.map(sim -> (method, path, query) -> {
+            AdminResponse a = sim.admin(method, path, query);
+            return new WebhookResponse(a.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
+                    a.json().getBytes(StandardCharsets.UTF_8));
+        });
+        LocalServer server;
+        try {
+            server = LocalServer.start(settings.bindAddress(), settings.port(), runtime.handler(), settings.functionKey(),
+                    settings.maxBodyBytes(), admin, requests);
+        } catch (IOException e) {
+            runtime.close();
+            simulator.ifPresent(Simulator::close);
+            requests.shutdownNow();
+            throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " + e.getMessage(), e);
+        }
+        String base = "http://" + settings.bindAddress() + ":" + server.port();
+        out.println("iotc-webhook-bridge listening on " + base + "/api/{route}; routes: " + String.join(", ", runtime.transforms().routes())
+                + (settings.functionKey().isPresent() ? " (function key required)" : ""));
+        simulator.ifPresent(s -> out.println("Simulated devices: GET " + base + "/sim/devices; failover drill: POST "
+                + base + "/sim/devices/{id}/failover?minutes=N"));
+        return new LocalBridge(simulator, runtime, server, requests);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public Optional<Simulator> simulator() {
+        return simulator;
+    }
+
+    public BridgeRuntime runtime() {
+        return runtime;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        requests.shutdownNow();
+        runtime.close();
+        simulator.ifPresent(Simulator::close);
+    }
+}

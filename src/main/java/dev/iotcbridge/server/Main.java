@@ -1,0 +1,51 @@
+package dev.iotcbridge.server;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** {@code java -jar iotc-webhook-bridge.jar serve|transform ...}: the local server and the transform author's CLI. */
+public final class Main {
+
+    static final String USAGE = """
+            usage:
+              java -jar iotc-webhook-bridge.jar serve [--port N] [--settings local.settings.json]
+                  serve /api/{route} like the Functions host; without IOTC_ID_SCOPE, against the embedded simulator
+              java -jar iotc-webhook-bridge.jar transform ROUTE FILE [--query k=v ...] [--path a/b] [--content-type T]
+                  print the canonical messages a webhook body becomes, as a JSON array; no network
+            """;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        // one line per record, like the Functions host's log stream
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$s %3$s: %5$s%6$s%n");
+        }
+        int code = run(args, System.out, System.err);
+        if (code != 0 || args.length == 0 || !args[0].equals("serve")) {
+            System.exit(code);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(USAGE);
+            return 2;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "serve" -> ServeCommand.run(rest, System.getenv(), out, err);
+            case "transform" -> TransformCommand.run(rest, System.getenv(), out, err);
+            case "help", "--help", "-h" -> {
+                out.print(USAGE);
+                yield 0;
+            }
+            default -> {
+                err.println("unknown command '" + args[0] + "'");
+                err.print(USAGE);
+                yield 2;
+            }
+        };
+    }
+}

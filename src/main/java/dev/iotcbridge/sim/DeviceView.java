@@ -1,0 +1,16 @@
+package dev.iotcbridge.sim;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the simulator knows of one device, at one moment.
+ *
+ * @param hub           the hub it lives in; empty when it never registered (e.g. blocked before its first call)
+ * @param failbackAt    when a manual failover's time runs out and the device returns to its former hub
+ * @param lastTelemetry body of the last message accepted from it
+ */
+public record DeviceView(String deviceId, Optional<HubId> hub, Optional<String> hubHost, Optional<String> modelId,
+                         boolean blocked, boolean disabled, Optional<Instant> failbackAt, long messageCount,
+                         Optional<String> lastTelemetry, Optional<Instant> lastTelemetryTime) {
+}

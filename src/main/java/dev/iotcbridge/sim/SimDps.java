@@ -1,0 +1,342 @@
+package dev.iotcbridge.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * The simulated Device Provisioning Service's device API (reference §3): register, poll the operation, look up a
+ * registration. Its fault controls, and the counters a test needs to check a client's registration cap.
+ */
+public final class SimDps {
+
+    /** Reference §6: up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an alphanumeric or '-'. */
+    private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
+    private static final Set<String> API_VERSIONS = Set.of("2018-11-01", "2019-03-31", "2021-06-01", "2021-10-01");
+    private static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final String TICKET = "sim.registration";
+
+    /** One registration counted from its PUT until its outcome has been answered (or its operation abandoned). */
+    private final class Ticket {
+        private final AtomicBoolean open = new AtomicBoolean(true);
+
+        Ticket() {
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        }
+
+        void close() {
+            if (open.compareAndSet(true, false)) {
+                inFlight.decrementAndGet();
+            }
+        }
+    }
+
+    private record Operation(String id, String registrationId, SimDevice.Registration outcome, Instant created,
+                             Instant readyAt, Ticket ticket) {
+    }
+
+    private final String idScope;
+    private final DeviceRegistry registry;
+    private final DeviceKeys keys;
+    private final Function<HubId, String> hubHosts;
+    private final Function<HttpExchange, Reply> admin;
+    private final int retryAfterSeconds;
+    private final boolean assignAtOnce;
+    private final Duration operationTtl;
+    private final FaultControl faults;
+    private final Handler handler;
+    private final Listener listener;
+    private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Operation> operationsByAge = new ConcurrentLinkedQueue<>();
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private volatile HubId forcedHub;
+
+    SimDps(SimulatorOptions options, String idScope, DeviceRegistry registry, DeviceKeys keys,
+           Function<HubId, String> hubHosts, Function<HttpExchange, Reply> admin, Clock clock, ExecutorService pool,
+           ScheduledExecutorService scheduler) {
+        this.idScope = idScope;
+        this.registry = registry;
+        this.keys = keys;
+        this.hubHosts = hubHosts;
+        this.admin = admin;
+        this.retryAfterSeconds = options.retryAfterSeconds();
+        this.assignAtOnce = options.assignOnRegister();
+        this.operationTtl = options.operationTtl();
+        this.faults = new FaultControl(options.seed());
+        this.handler = new Handler(clock, pool, scheduler);
+        this.listener = new Listener(handler, pool, options.https() ? SimTls.serverContext() : null);
+    }
+
+    void start(int port) throws IOException {
+        listener.start(port);
+    }
+
+    void stop() {
+        listener.stop();
+    }
+
+    /** {@code 127.0.0.1:<port>}, the host[:port] a client uses in place of global.azure-devices-provisioning.net. */
+    public String host() {
+        return "127.0.0.1:" + listener.port();
+    }
+
+    public int port() {
+        return listener.port();
+    }
+
+    /** Errors, cut answers and latency DPS injects (the {@code /sim/} control API is exempt). */
+    public FaultControl faults() {
+        return faults;
+    }
+
+    /** From now on every registration, of a new device or a known one, is assigned to {@code hub}. */
+    public void assignAllTo(HubId hub) {
+        this.forcedHub = hub;
+    }
+
+    /** Back to the normal allocation: new devices by hash of their id, known devices keep their hub. */
+    public void allocateNormally() {
+        this.forcedHub = null;
+    }
+
+    /** Register calls received (PUT), whatever their answer. */
+    public long registrationsReceived() {
+        return received.get();
+    }
+
+    /** Registrations between their PUT and the answer that tells their outcome. */
+    public int registrationsInFlight() {
+        purgeAbandoned(handler.clock.instant());
+        return inFlight.get();
+    }
+
+    /** Most registrations in flight at once since start or the last counter reset. */
+    public int maxRegistrationsInFlight() {
+        return maxInFlight.get();
+    }
+
+    void resetCounters() {
+        received.set(0);
+        maxInFlight.set(inFlight.get());
+        handler.resetCounters();
+    }
+
+    /** The hub a new device would be assigned to now. */
+    HubId allocationFor(String registrationId) {
+        HubId forced = forcedHub;
+        return forced != null ? forced : DeviceRegistry.allocate(registrationId);
+    }
+
+    private void purgeAbandoned(Instant now) {
+        for (Operation op = operationsByAge.peek(); op != null && op.created().plus(operationTtl).isBefore(now);
+             op = operationsByAge.peek()) {
+            if (operationsByAge.remove(op)) {
+                operations.remove(op.id());
+                op.ticket().close();
+            }
+        }
+    }
+
+    private final class Handler extends Endpoint {
+
+        Handler(Clock clock, ExecutorService pool, ScheduledExecutorService scheduler) {
+            super(clock, SimDps.this.faults, pool, scheduler);
+        }
+
+        @Override
+        boolean exempt(HttpExchange exchange) {
+            String path = exchange.getRequestURI().getRawPath();
+            return path.equals("/sim") || path.startsWith("/sim/");
+        }
+
+        @Override
+        void arrived(HttpExchange exchange) {
+            if (exchange.getRequestMethod().equals("PUT") && exchange.getRequestURI().getRawPath().endsWith("/register")) {
+                received.incrementAndGet();
+                purgeAbandoned(clock.instant());
+                exchange.setAttribute(TICKET, new Ticket());
+            }
+        }
+
+        @Override
+        void answered(HttpExchange exchange) {
+            if (exchange.getAttribute(TICKET) instanceof Ticket ticket) {
+                ticket.close();
+            }
+        }
+
+        @Override
+        Reply errorReply(SimError error) {
+            return ErrorBodies.dps(error, clock.instant());
+        }
+
+        @Override
+        Reply serve(HttpExchange exchange) throws IOException {
+            if (exempt(exchange)) {
+                return admin.apply(exchange);
+            }
+            byte[] body = readBody(exchange, MAX_BODY_BYTES);
+            String[] path = Query.segments(exchange.getRequestURI().getRawPath());
+            String method = exchange.getRequestMethod();
+            boolean register = path.length == 4 && path[3].equals("register") && method.equals("PUT");
+            boolean poll = path.length == 5 && path[3].equals("operations") && method.equals("GET");
+            boolean lookup = path.length == 3 && method.equals("POST");
+            if (path.length < 3 || !path[1].equals("registrations") || !(register || poll || lookup)) {
+                return errorReply(SimError.of(404, 404000, "NotFound", "No such operation: the device API is PUT "
+                        + "{idScope}/registrations/{id}/register, GET …/operations/{operationId}, POST {idScope}/registrations/{id}."));
+            }
+            String apiVersion = Query.parse(exchange.getRequestURI().getRawQuery()).get("api-version");
+            if (apiVersion == null || !API_VERSIONS.contains(apiVersion)) {
+                return errorReply(SimError.of(400, 400001, "BadApiVersion", "The api-version query parameter is missing or "
+                        + "not supported: " + (apiVersion == null ? "(none)" : apiVersion) + "; supported: "
+                        + String.join(", ", API_VERSIONS.stream().sorted().toList()) + "."));
+            }
+            String registrationId = path[2];
+            if (!REGISTRATION_ID.matcher(registrationId).matches()) {
+                return errorReply(SimError.argumentInvalid("Invalid RegistrationId: up to 128 characters of letters, "
+                        + "digits, '-', '.', '_', ':', ending with a letter, digit or '-'."));
+            }
+            Instant now = clock.instant();
+            Optional<String> refused = SasCheck.problem(exchange.getRequestHeaders().getFirst("Authorization"),
+                    idScope + "/registrations/" + registrationId, SasCheck.Audience.DPS, keys.keyOf(registrationId), now);
+            if (refused.isEmpty() && !path[0].equalsIgnoreCase(idScope)) {
+                refused = Optional.of("unknown ID scope");
+            }
+            if (refused.isPresent()) {
+                return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
+            }
+            if (register) {
+                return register(exchange, registrationId, body, now);
+            }
+            if (poll) {
+                return poll(exchange, registrationId, path[4], now);
+            }
+            return lookup(registrationId);
+        }
+
+        private Reply register(HttpExchange exchange, String registrationId, byte[] body, Instant now) {
+            if (body == null) {
+                return errorReply(SimError.argumentInvalid("The request body is too large."));
+            }
+            Optional<JsonNode> request = Json.parse(new String(body, java.nio.charset.StandardCharsets.UTF_8));
+            if (request.isEmpty() || !request.get().isObject()) {
+                return errorReply(SimError.argumentInvalid("The request body must be a JSON object "
+                        + "{\"registrationId\": …, \"payload\"?: {…}}."));
+            }
+            JsonNode given = request.get().get("registrationId");
+            if (given != null && !(given.isTextual() && given.asText().equalsIgnoreCase(registrationId))) {
+                return errorReply(SimError.argumentInvalid("The body's registrationId differs from the one in the path."));
+            }
+            JsonNode payload = request.get().get("payload");
+            if (payload != null && payload.isTextual()) {
+                // Microsoft's Java client sends the payload as a JSON string holding the object
+                Optional<JsonNode> parsed = Json.parse(payload.asText());
+                if (parsed.isEmpty()) {
+                    return errorReply(SimError.argumentInvalid("The payload must be valid JSON."));
+                }
+                payload = parsed.get();
+            }
+            if (payload != null && payload.isNull()) {
+                payload = null;
+            }
+            SimDevice device = registry.getOrCreate(registrationId);
+            SimDevice.Registration outcome = device.register(payload, DeviceRegistry.allocate(registrationId), forcedHub, now);
+            Ticket ticket = (Ticket) exchange.getAttribute(TICKET);
+            String operationId = "5." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "." + UUID.randomUUID();
+            if (assignAtOnce) {
+                return Reply.json(200, operationJson(operationId, registrationId, device, outcome));
+            }
+            Operation op = new Operation(operationId, registrationId, outcome, now, now.plusSeconds(retryAfterSeconds), ticket);
+            exchange.setAttribute(TICKET, null); // the registration stays in flight until its outcome is polled
+            operations.put(operationId, op);
+            operationsByAge.add(op);
+            return assigning(operationId);
+        }
+
+        private Reply poll(HttpExchange exchange, String registrationId, String operationId, Instant now) {
+            Operation op = operations.get(operationId);
+            if (op == null || !op.registrationId().equalsIgnoreCase(registrationId)) {
+                return errorReply(SimError.of(404, 404000, "NotFound", "Unknown operation " + operationId + "."));
+            }
+            if (now.isBefore(op.readyAt())) {
+                return assigning(operationId);
+            }
+            exchange.setAttribute(TICKET, op.ticket());
+            SimDevice device = registry.getOrCreate(op.registrationId());
+            return Reply.json(200, operationJson(operationId, op.registrationId(), device, op.outcome()));
+        }
+
+        private Reply lookup(String registrationId) {
+            Optional<SimDevice.Registration> last = registry.find(registrationId).flatMap(SimDevice::lastRegistration);
+            if (last.isEmpty()) {
+                return errorReply(SimError.of(404, 404000, "NotFound", "No registration for " + registrationId + "."));
+            }
+            SimDevice device = registry.getOrCreate(registrationId);
+            return Reply.json(200, registrationState(device.id(), device, last.get()));
+        }
+
+        private Reply assigning(String operationId) {
+            ObjectNode json = Json.MAPPER.createObjectNode();
+            json.put("operationId", operationId);
+            json.put("status", "assigning");
+            return Reply.json(202, json, Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+        }
+    }
+
+    private ObjectNode operationJson(String operationId, String registrationId, SimDevice device,
+                                     SimDevice.Registration outcome) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("operationId", operationId);
+        json.put("status", outcome.status());
+        json.set("registrationState", registrationState(registrationId, device, outcome));
+        return json;
+    }
+
+    /** The DeviceRegistrationResult (reference §3.3). */
+    private ObjectNode registrationState(String registrationId, SimDevice device, SimDevice.Registration outcome) {
+        ObjectNode state = Json.MAPPER.createObjectNode();
+        state.put("registrationId", registrationId);
+        if (outcome.created() != null) {
+            state.put("createdDateTimeUtc", Json.dpsTime(outcome.created()));
+        }
+        if (outcome.hub() != null) {
+            state.put("assignedHub", hubHosts.apply(outcome.hub()));
+            state.put("deviceId", device.id());
+        }
+        state.put("status", outcome.status());
+        if (outcome.substatus() != null) {
+            state.put("substatus", outcome.substatus());
+        }
+        if (outcome.status().equals("failed")) {
+            state.put("errorCode", 400209);
+            state.put("errorMessage", "The device is waiting for approval by an operator or has been blocked by an operator.");
+        }
+        state.put("lastUpdatedDateTimeUtc", Json.dpsTime(outcome.updated()));
+        state.put("etag", outcome.etag());
+        if (outcome.payload() != null) {
+            state.set("payload", outcome.payload());
+        }
+        return state;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.iotcbridge.sim;
+
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * An error as IoT Hub and DPS report it: HTTP status, six-digit error code, the code's name (what the hub puts
+ * in {@code ErrorCode:<Name>}) and a message. The body's shape depends on who answers (see {@link ErrorBodies}).
+ *
+ * @param retryAfterSeconds sent as {@code Retry-After} when present
+ */
+public record SimError(int status, int code, String name, String message, OptionalInt retryAfterSeconds) {
+
+    public SimError {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(retryAfterSeconds, "retryAfterSeconds");
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("an error status is 4xx or 5xx, not " + status);
+        }
+    }
+
+    public static SimError of(int status, int code, String name, String message) {
+        return new SimError(status, code, name, message, OptionalInt.empty());
+    }
+
+    public SimError withRetryAfter(int seconds) {
+        if (seconds < 0) {
+            throw new IllegalArgumentException("Retry-After is at least 0 seconds");
+        }
+        return new SimError(status, code, name, message, OptionalInt.of(seconds));
+    }
+
+    public SimError withMessage(String text) {
+        return new SimError(status, code, name, text, retryAfterSeconds);
+    }
+
+    public static SimError argumentInvalid(String message) {
+        return of(400, 400004, "ArgumentInvalid", message);
+    }
+
+    public static SimError unauthorized() {
+        return of(401, 401002, "IotHubUnauthorizedAccess", "Unauthorized");
+    }
+
+    public static SimError quotaExceeded() {
+        return of(403, 403002, "IotHubQuotaExceeded", "Total number of messages on IotHub exceeded the allocated quota.");
+    }
+
+    public static SimError deviceDisabled() {
+        return of(403, 403012, "DeviceDisabled", "The device is disabled.");
+    }
+
+    public static SimError deviceNotFound() {
+        return of(404, 404001, "DeviceNotFound", "The device is not registered in this hub.");
+    }
+
+    public static SimError failingOver() {
+        return of(404, 404012, "IotHubFailingOver", "The IoT hub is failing over.");
+    }
+
+    public static SimError messageTooLarge() {
+        return of(413, 413001, "MessageTooLarge", "Message size exceeds the 256 KB limit.");
+    }
+
+    /** 429 without Retry-After (whether the hub sends one is unverified, so both forms exist). */
+    public static SimError throttled() {
+        return of(429, 429001, "ThrottlingException", "Rate limit exceeded.");
+    }
+
+    public static SimError throttled(int retryAfterSeconds) {
+        return throttled().withRetryAfter(retryAfterSeconds);
+    }
+
+    public static SimError serverError() {
+        return of(500, 500001, "ServerError", "Internal server error.");
+    }
+
+    public static SimError serviceUnavailable() {
+        return of(503, 503001, "ServiceUnavailable", "The service is unavailable.");
+    }
+
+    /** The error for a six-digit code (for the HTTP control API), e.g. 429001. */
+    public static SimError ofCode(int code) {
+        return switch (code) {
+            case 400004 -> argumentInvalid("Invalid argument.");
+            case 401002 -> unauthorized();
+            case 403002 -> quotaExceeded();
+            case 403012 -> deviceDisabled();
+            case 404001 -> deviceNotFound();
+            case 404012 -> failingOver();
+            case 413001 -> messageTooLarge();
+            case 429001 -> throttled();
+            case 500001 -> serverError();
+            case 503001 -> serviceUnavailable();
+            default -> throw new IllegalArgumentException("unknown error code " + code
+                    + "; known: 400004 401002 403002 403012 404001 404012 413001 429001 500001 503001");
+        };
+    }
+}

@@ -1,0 +1,208 @@
+package dev.iotcbridge.sim;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * One simulated IoT hub: the HTTPS send-event API (reference §4) for the devices DPS assigned to it, and its
+ * fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
+ */
+public final class SimHub {
+
+    /** Device-to-cloud message limit: body, system property values and application property names and values. */
+    static final int MAX_MESSAGE_BYTES = 256 * 1024;
+
+    private static final Set<String> API_VERSIONS = Set.of(
+            "2016-11-14", "2018-06-30", "2019-03-30", "2019-10-01", "2020-03-13", "2020-09-30", "2021-04-12");
+    private static final String APP_PREFIX = "iothub-app-";
+
+    private final HubId id;
+    private final DeviceRegistry registry;
+    private final DeviceKeys keys;
+    private final TelemetryLog telemetry;
+    private final HubErrorStyle errorStyle;
+    private final FaultControl faults;
+    private final Handler handler;
+    private final Listener listener;
+
+    SimHub(HubId id, DeviceRegistry registry, DeviceKeys keys, TelemetryLog telemetry, HubErrorStyle errorStyle,
+           long seed, Clock clock, ExecutorService pool, ScheduledExecutorService scheduler, boolean https) {
+        this.id = id;
+        this.registry = registry;
+        this.keys = keys;
+        this.telemetry = telemetry;
+        this.errorStyle = errorStyle;
+        this.faults = new FaultControl(seed);
+        this.handler = new Handler(clock, pool, scheduler);
+        this.listener = new Listener(handler, pool, https ? SimTls.serverContext() : null);
+    }
+
+    void start(int port) throws IOException {
+        listener.start(port);
+    }
+
+    void stop() {
+        listener.stop();
+    }
+
+    public HubId id() {
+        return id;
+    }
+
+    /** {@code 127.0.0.1:<port>}: the hub's name in DPS answers and in the SAS token's resource. */
+    public String host() {
+        return "127.0.0.1:" + listener.port();
+    }
+
+    public int port() {
+        return listener.port();
+    }
+
+    /** Errors, cut answers and latency this hub injects. */
+    public FaultControl faults() {
+        return faults;
+    }
+
+    /** Stops listening and drops every open connection: connects are refused until {@link #acceptConnections()}. */
+    public void refuseConnections() {
+        listener.stop();
+    }
+
+    /** Listens again, on the same port. */
+    public void acceptConnections() {
+        try {
+            listener.restart();
+        } catch (IOException e) {
+            throw new UncheckedIOException("hub " + id + " cannot listen on port " + listener.port() + " again", e);
+        }
+    }
+
+    public boolean acceptingConnections() {
+        return listener.running();
+    }
+
+    public long messagesAccepted() {
+        return telemetry.acceptedBy(id);
+    }
+
+    /** Requests received (whatever their answer) since start or the last counter reset. */
+    public long requests() {
+        return handler.requests();
+    }
+
+    /** Most requests this hub held at once (received, not yet answered). */
+    public int maxInFlight() {
+        return handler.maxInFlight();
+    }
+
+    void resetCounters() {
+        handler.resetCounters();
+    }
+
+    private final class Handler extends Endpoint {
+
+        Handler(Clock clock, ExecutorService pool, ScheduledExecutorService scheduler) {
+            super(clock, SimHub.this.faults, pool, scheduler);
+        }
+
+        @Override
+        Reply errorReply(SimError error) {
+            return ErrorBodies.hub(error, errorStyle, clock.instant());
+        }
+
+        @Override
+        Reply serve(HttpExchange exchange) throws IOException {
+            byte[] body = readBody(exchange, MAX_MESSAGE_BYTES);
+            String[] path = Query.segments(exchange.getRequestURI().getRawPath());
+            if (path.length != 4 || !path[0].equals("devices") || !path[2].equals("messages") || !path[3].equals("events")) {
+                return errorReply(SimError.of(404, 404000, "NotFound",
+                        "This hub serves only POST /devices/{deviceId}/messages/events."));
+            }
+            if (!exchange.getRequestMethod().equals("POST")) {
+                return errorReply(SimError.of(405, 405000, "MethodNotAllowed", "Send device events with POST."));
+            }
+            String apiVersion = Query.parse(exchange.getRequestURI().getRawQuery()).get("api-version");
+            if (apiVersion == null || !API_VERSIONS.contains(apiVersion)) {
+                return errorReply(SimError.argumentInvalid("The api-version query parameter is missing or not supported: "
+                        + (apiVersion == null ? "(none)" : apiVersion) + "."));
+            }
+            String deviceId = path[1];
+            Instant now = clock.instant();
+            Optional<String> refused = SasCheck.problem(exchange.getRequestHeaders().getFirst("Authorization"),
+                    host() + "/devices/" + deviceId, SasCheck.Audience.HUB, keys.keyOf(deviceId), now);
+            if (refused.isPresent()) {
+                return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
+            }
+            Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(id)));
+            if (device.isEmpty()) {
+                return errorReply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub "
+                        + host() + "."));
+            }
+            if (device.get().blocked()) {
+                return errorReply(SimError.unauthorized().withMessage("Unauthorized: DEVICE_BLOCKED."));
+            }
+            if (device.get().disabled()) {
+                return errorReply(SimError.deviceDisabled());
+            }
+            if (body == null) {
+                return errorReply(SimError.messageTooLarge());
+            }
+            Message message = Message.of(exchange.getRequestHeaders());
+            if (body.length + message.propertyBytes > MAX_MESSAGE_BYTES) {
+                return errorReply(SimError.messageTooLarge());
+            }
+            telemetry.record(new SimMessage(deviceId, id, host(), new String(body, StandardCharsets.UTF_8),
+                    message.properties, message.system("iothub-messageid"), message.system("iothub-contenttype"),
+                    message.system("iothub-contentencoding"), message.system("dt-subject"), now));
+            return Reply.empty(204);
+        }
+    }
+
+    /** The message properties carried in headers (reference §4.2). */
+    private record Message(Map<String, String> properties, Map<String, String> systemProperties, int propertyBytes) {
+
+        private static final Set<String> SYSTEM = Set.of("iothub-messageid", "iothub-correlationid",
+                "iothub-contenttype", "iothub-contentencoding", "dt-subject", "iothub-userid", "iothub-to",
+                "iothub-expiry", "iothub-ack", "iothub-creation-time-utc");
+
+        static Message of(Headers headers) {
+            Map<String, String> app = new LinkedHashMap<>();
+            Map<String, String> system = new LinkedHashMap<>();
+            int bytes = 0;
+            for (Map.Entry<String, java.util.List<String>> h : headers.entrySet()) {
+                String name = h.getKey().toLowerCase(Locale.ROOT);
+                String value = h.getValue().isEmpty() ? "" : h.getValue().get(0);
+                if (name.startsWith(APP_PREFIX)) {
+                    String key = name.substring(APP_PREFIX.length());
+                    app.put(key, value);
+                    bytes += key.length() + value.length();
+                } else if (SYSTEM.contains(name)) {
+                    system.put(name, value);
+                    bytes += value.length();
+                }
+            }
+            return new Message(app, system, bytes);
+        }
+
+        Optional<String> system(String name) {
+            return Optional.ofNullable(systemProperties.get(name));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "hub-" + id.name().toLowerCase(Locale.ROOT) + " (" + host() + ")";
+    }
+}

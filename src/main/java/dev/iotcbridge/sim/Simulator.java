@@ -1,0 +1,324 @@
+package dev.iotcbridge.sim;
+
+import com.sun.net.httpserver.HttpExchange;
+import dev.iotcbridge.config.Secret;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * An IoT Central application in a box, for local runs and tests: a DPS and two IoT hubs on loopback that answer
+ * as the real services do (reference §3-4), verify every SAS token against keys derived from the group key, print
+ * each telemetry event, and offer IoT Central's manual failover and fault controls.
+ *
+ * <pre>{@code
+ * try (Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(System.out::println).build())) {
+ *     // point a client at sim.dpsHost() with sim.idScope() and sim.groupKey(), over sim.scheme()
+ * }
+ * }</pre>
+ */
+public final class Simulator implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Simulator.class.getName());
+
+    private final SimulatorOptions options;
+    private final String idScope;
+    private final Secret groupKey;
+    private final Clock clock;
+    private final DeviceRegistry registry = new DeviceRegistry();
+    private final TelemetryLog telemetry;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService scheduler;
+    private final Map<HubId, SimHub> hubs = new EnumMap<>(HubId.class);
+    private final SimDps dps;
+    private final SimAdmin admin;
+
+    private Simulator(SimulatorOptions options) {
+        this.options = options;
+        this.idScope = options.idScope().orElseGet(Simulator::newIdScope);
+        this.groupKey = options.groupKey().orElseGet(Simulator::newGroupKey);
+        this.clock = options.clock();
+        this.telemetry = new TelemetryLog(options.keepRecentMessages(), options.keepMessageIds(), options.telemetryPrinter());
+        this.pool = Executors.newCachedThreadPool(daemonThreads("iotc-sim"));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("iotc-sim-latency"));
+        DeviceKeys keys = new DeviceKeys(groupKey);
+        long seed = options.seed();
+        for (HubId id : HubId.values()) {
+            hubs.put(id, new SimHub(id, registry, keys, telemetry, options.hubErrorStyle(), seed + 1 + id.ordinal(),
+                    clock, pool, scheduler, options.https()));
+        }
+        this.admin = new SimAdmin(this);
+        this.dps = new SimDps(options, idScope, registry, keys, id -> hubs.get(id).host(), this::adminOverHttp, clock,
+                pool, scheduler);
+    }
+
+    /** Starts the DPS and both hubs on loopback. */
+    public static Simulator start(SimulatorOptions options) throws IOException {
+        Simulator sim = new Simulator(options);
+        try {
+            sim.hubs.get(HubId.A).start(options.hubAPort());
+            sim.hubs.get(HubId.B).start(options.hubBPort());
+            sim.dps.start(options.dpsPort());
+        } catch (IOException | RuntimeException e) {
+            sim.close();
+            throw e;
+        }
+        LOG.info(() -> "IoT Central simulator: DPS " + sim.scheme() + "://" + sim.dpsHost() + ", ID scope " + sim.idScope
+                + ", hubs " + sim.hubHosts());
+        return sim;
+    }
+
+    /** Starts with the default options (plain HTTP, ephemeral ports, generated scope and key). */
+    public static Simulator start() throws IOException {
+        return start(SimulatorOptions.defaults());
+    }
+
+    // --- what a client needs -------------------------------------------------------------------------------
+
+    public String idScope() {
+        return idScope;
+    }
+
+    /** The enrollment group key devices' keys are derived from. */
+    public Secret groupKey() {
+        return groupKey;
+    }
+
+    /** {@code 127.0.0.1:<port>} of DPS (and of the {@code /sim/} control API). */
+    public String dpsHost() {
+        return dps.host();
+    }
+
+    /** Names of hub A and hub B, {@code 127.0.0.1:<port>}, as DPS returns them in {@code assignedHub}. */
+    public List<String> hubHosts() {
+        return List.of(hubs.get(HubId.A).host(), hubs.get(HubId.B).host());
+    }
+
+    public boolean https() {
+        return options.https();
+    }
+
+    /** {@code http} or {@code https}. */
+    public String scheme() {
+        return options.https() ? "https" : "http";
+    }
+
+    /** A client TLS context trusting the simulator's certificate (see {@link SimTls}). */
+    public SSLContext clientSslContext() {
+        return SimTls.clientContext();
+    }
+
+    /** The trust manager for the simulator's certificate, e.g. for OkHttp's {@code sslSocketFactory}. */
+    public X509TrustManager trustManager() {
+        return SimTls.trustManager();
+    }
+
+    public SimulatorOptions options() {
+        return options;
+    }
+
+    // --- services and their fault controls -------------------------------------------------------------------
+
+    public SimDps dps() {
+        return dps;
+    }
+
+    public SimHub hub(HubId id) {
+        return hubs.get(id);
+    }
+
+    public SimHub hubA() {
+        return hubs.get(HubId.A);
+    }
+
+    public SimHub hubB() {
+        return hubs.get(HubId.B);
+    }
+
+    /** The hub whose name (as in {@code assignedHub}) is {@code host}. */
+    public Optional<SimHub> hubNamed(String host) {
+        return hubs.values().stream().filter(h -> h.host().equalsIgnoreCase(host)).findFirst();
+    }
+
+    /** The hub a device registering now for the first time would be assigned to. */
+    public HubId initialHubFor(String registrationId) {
+        return dps.allocationFor(registrationId);
+    }
+
+    /** Removes every fault rule and latency, and lets refused hubs listen again. */
+    public void clearFaults() {
+        dps.faults().clear();
+        dps.allocateNormally();
+        for (SimHub hub : hubs.values()) {
+            hub.faults().clear();
+            hub.acceptConnections();
+        }
+    }
+
+    // --- devices -------------------------------------------------------------------------------------------
+
+    public List<DeviceView> devices() {
+        return registry.all().stream().map(this::view).toList();
+    }
+
+    public Optional<DeviceView> device(String deviceId) {
+        return registry.find(deviceId).map(this::view);
+    }
+
+    /**
+     * Moves a registered device to the other hub, like {@code az iot central device manual-failover}: the hub it
+     * leaves answers 404 DeviceNotFound for it from now on, a re-registration through DPS names the new hub. With a
+     * {@code failbackAfter}, the device returns to its former hub once that much time has passed on the clock.
+     *
+     * @return the hub the device now lives in
+     * @throws NoSuchElementException when no device of that id has registered
+     */
+    public HubId failover(String deviceId, Duration failbackAfter) {
+        if (failbackAfter != null && (failbackAfter.isNegative() || failbackAfter.isZero())) {
+            throw new IllegalArgumentException("the fail-back time must be positive");
+        }
+        return registry.find(deviceId).flatMap(d -> d.failover(clock.instant(), failbackAfter))
+                .orElseThrow(() -> new NoSuchElementException("device " + deviceId + " has not registered"));
+    }
+
+    /** Blocks a device as an IoT Central operator does: DPS answers {@code failed} + 400209, its hub 401. */
+    public void block(String deviceId) {
+        registry.getOrCreate(deviceId).blocked(true);
+    }
+
+    public void unblock(String deviceId) {
+        registry.find(deviceId).ifPresent(d -> d.blocked(false));
+    }
+
+    /** Disables a device: its hub answers 403 (403012 DeviceDisabled), DPS reports the registration {@code disabled}. */
+    public void disable(String deviceId) {
+        registry.getOrCreate(deviceId).disabled(true);
+    }
+
+    public void enable(String deviceId) {
+        registry.find(deviceId).ifPresent(d -> d.disabled(false));
+    }
+
+    // --- telemetry and counters ------------------------------------------------------------------------------
+
+    /** The last accepted messages, oldest first (at most {@link SimulatorOptions#keepRecentMessages()}). */
+    public List<SimMessage> messages() {
+        return telemetry.recent();
+    }
+
+    public long messagesAccepted(HubId hub) {
+        return telemetry.acceptedBy(hub);
+    }
+
+    public long messagesAcceptedFrom(String deviceId) {
+        return telemetry.acceptedFrom(deviceId);
+    }
+
+    /** How many accepted messages carried this {@code iothub-messageid} (exactly-once means 1). */
+    public int messagesAcceptedWithId(String messageId) {
+        return telemetry.acceptedWithMessageId(messageId);
+    }
+
+    public SimCounters counters() {
+        Map<HubId, Long> requests = new EnumMap<>(HubId.class);
+        hubs.forEach((id, hub) -> requests.put(id, hub.requests()));
+        return new SimCounters(dps.registrationsReceived(), dps.registrationsInFlight(), dps.maxRegistrationsInFlight(),
+                requests, telemetry.perHub(), telemetry.perDevice(), telemetry.messageIdCounts());
+    }
+
+    /** Zeroes the counters and forgets recent messages; devices and faults stay. */
+    public void resetCounters() {
+        telemetry.reset();
+        dps.resetCounters();
+        hubs.values().forEach(SimHub::resetCounters);
+    }
+
+    // --- control API -----------------------------------------------------------------------------------------
+
+    /**
+     * The HTTP control API, for a server that mounts it at its own {@code /sim/} path (the DPS port serves it too).
+     *
+     * @param pathAfterSim e.g. {@code devices} or {@code /devices/sensor-1/failover}
+     * @param query        decoded query parameters
+     */
+    public AdminResponse admin(String method, String pathAfterSim, Map<String, String> query) {
+        return admin.handle(method, pathAfterSim, query);
+    }
+
+    @Override
+    public void close() {
+        dps.stop();
+        hubs.values().forEach(SimHub::stop);
+        scheduler.shutdownNow();
+        pool.shutdownNow();
+    }
+
+    DeviceView view(SimDevice device) {
+        Instant now = clock.instant();
+        Optional<HubId> hub = device.hub(now);
+        Optional<SimMessage> last = telemetry.lastFrom(device.id());
+        return new DeviceView(device.id(), hub, hub.map(h -> hubs.get(h).host()), device.modelId(), device.blocked(),
+                device.disabled(), device.failbackAt(now), telemetry.acceptedFrom(device.id()),
+                last.map(SimMessage::body), last.map(SimMessage::receivedAt));
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    private Reply adminOverHttp(HttpExchange exchange) {
+        String path = exchange.getRequestURI().getRawPath().substring("/sim".length());
+        StringBuilder decoded = new StringBuilder();
+        for (String segment : Query.segments(path)) {
+            decoded.append('/').append(segment);
+        }
+        AdminResponse response = admin(exchange.getRequestMethod(), decoded.toString(),
+                Query.parse(exchange.getRequestURI().getRawQuery()));
+        return new Reply(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
+                response.json().getBytes(StandardCharsets.UTF_8), false);
+    }
+
+    private static String newIdScope() {
+        byte[] bytes = new byte[4];
+        new SecureRandom().nextBytes(bytes);
+        return "0ne" + HexFormat.of().withUpperCase().formatHex(bytes);
+    }
+
+    private static Secret newGroupKey() {
+        byte[] bytes = new byte[64];
+        new SecureRandom().nextBytes(bytes);
+        return Secret.of(Base64.getEncoder().encodeToString(bytes));
+    }
+
+    private static ThreadFactory daemonThreads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    static String lower(HubId hub) {
+        return hub.name().toLowerCase(Locale.ROOT);
+    }
+}

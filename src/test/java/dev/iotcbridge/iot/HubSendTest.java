@@ -1,0 +1,248 @@
+package dev.iotcbridge.iot;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.absent;
+import static com.github.tomakehurst.wiremock.client.WireMock.binaryEqualTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToIgnoreCase;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.DeviceRefusedException;
+import dev.iotcbridge.error.TryLaterException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** Send-event requests as sent, token caching, and each failure-policy row carried out against a hub. */
+class HubSendTest extends IotRig {
+
+    private static final String ID = "a84041000181c150";
+
+    private IotHubSender provisionedOn(com.github.tomakehurst.wiremock.WireMockServer hub) {
+        lookupAssigned(ID, hub);
+        return sender();
+    }
+
+    private String hubSr(com.github.tomakehurst.wiremock.WireMockServer hub) {
+        return hubName(hub).replace(":", "%3A") + "%2Fdevices%2F" + ID;
+    }
+
+    @Test
+    void sendsTheEventExactlyAsTheReferenceSays() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAccepts(hubA, ID);
+        byte[] body = "{\"temperature\":21.5,\"name\":\"caf\u00e9\",\"nested\":{\"a\":[1,2]}}".getBytes(StandardCharsets.UTF_8);
+        DeviceMessage m = new DeviceMessage(ID, Optional.of("dtmi:com:example:Sensor;1"), body,
+                Optional.of("2026-11-27T10:00:00.123Z"), Optional.of("environment"), Optional.of("ttn-" + ID + "-4711"),
+                Map.of("source", "ttn", "rssi", "-87"));
+
+        sender.send(m, BUDGET);
+
+        hubA.verify(1, postRequestedFor(urlEqualTo("/devices/" + ID + "/messages/events?api-version=2021-04-12"))
+                .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
+                .withHeader("iothub-contenttype", equalTo("application/json"))
+                .withHeader("iothub-contentencoding", equalTo("utf-8"))
+                .withHeader("iothub-app-iothub-creation-time-utc", equalTo("2026-11-27T10:00:00.123Z"))
+                .withHeader("dt-subject", equalTo("environment"))
+                .withHeader("iothub-messageid", equalTo("ttn-" + ID + "-4711"))
+                .withHeader("iothub-app-source", equalTo("ttn"))
+                .withHeader("iothub-app-rssi", equalTo("-87"))
+                .withHeader("Content-Encoding", absent())
+                .withHeader("iothub-app-dt-subject", absent())
+                .withRequestBody(binaryEqualTo(body)));
+        String auth = requests(hubA, "POST", eventsUrl(ID)).get(0).getHeader("Authorization");
+        TestSas.assertSigned(auth, TestSas.deviceKey(PRIMARY, ID), hubSr(hubA), time.epochSecond() + 3600, null);
+    }
+
+    @Test
+    void leavesOutOptionalHeaders() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAccepts(hubA, ID);
+        sender.send(message(ID), BUDGET);
+        hubA.verify(1, postRequestedFor(urlEqualTo(eventsUrl(ID)))
+                .withHeader("iothub-app-iothub-creation-time-utc", absent())
+                .withHeader("dt-subject", absent())
+                .withHeader("iothub-messageid", absent()));
+    }
+
+    @Test
+    void tokenIsCachedAndRenewedBeforeItExpires() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAccepts(hubA, ID);
+        long start = time.epochSecond();
+
+        sender.send(message(ID), BUDGET);
+        time.advance(Duration.ofMinutes(40));
+        sender.send(message(ID), BUDGET);
+        time.advance(Duration.ofMinutes(9)); // 49 min: past four fifths of the 60 min lifetime
+        sender.send(message(ID), BUDGET);
+
+        List<String> auths = requests(hubA, "POST", eventsUrl(ID)).stream().map(r -> r.getHeader("Authorization")).toList();
+        assertEquals(3, auths.size());
+        assertEquals(auths.get(0), auths.get(1), "cached");
+        assertNotEquals(auths.get(1), auths.get(2), "renewed");
+        TestSas.assertSigned(auths.get(0), TestSas.deviceKey(PRIMARY, ID), hubSr(hubA), start + 3600, null);
+        TestSas.assertSigned(auths.get(2), TestSas.deviceKey(PRIMARY, ID), hubSr(hubA), start + 49 * 60 + 3600, null);
+        assertEquals(1, count(dps, "POST", lookupUrl(ID)), "one DPS round trip for all three");
+    }
+
+    @Test
+    void tokenLifetimeIsConfigurable() {
+        Map<String, String> s = settings();
+        s.put("BRIDGE_SAS_TTL_MINUTES", "10");
+        lookupAssigned(ID, hubA);
+        hubAccepts(hubA, ID);
+        sender(s, o -> o).send(message(ID), BUDGET);
+        TestSas.assertSigned(requests(hubA, "POST", eventsUrl(ID)).get(0).getHeader("Authorization"),
+                TestSas.deviceKey(PRIMARY, ID), hubSr(hubA), time.epochSecond() + 600, null);
+    }
+
+    private void hubAnswersThenAccepts(ResponseDefinitionBuilder first) {
+        hubA.stubFor(events(ID).inScenario("hub").whenScenarioStateIs(STARTED).willReturn(first).willSetStateTo("ok"));
+        hubA.stubFor(events(ID).inScenario("hub").whenScenarioStateIs("ok").willReturn(aResponse().withStatus(204)));
+    }
+
+    @Test
+    void throttledHubIsRetriedAfterItsRetryAfter() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAnswersThenAccepts(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}").withHeader("Retry-After", "2"));
+
+        sender.send(message(ID), BUDGET);
+
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)), "throttling never re-provisions");
+    }
+
+    @Test
+    void serverErrorIsRetriedWithBackoffAndJitter() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAnswersThenAccepts(json(500, "{\"Message\":\"ErrorCode:ServerError;oops\"}"));
+
+        sender.send(message(ID), BUDGET);
+
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+        Duration wait = sleeper.waits().get(0);
+        assertTrue(wait.compareTo(Duration.ofMillis(50)) >= 0 && wait.compareTo(Duration.ofMillis(100)) <= 0, wait.toString());
+    }
+
+    @Test
+    void busyHubBeyondTheBudgetAnswers503WithRetryAfter() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(503, "{\"Message\":\"ErrorCode:ServerBusy;busy\"}")));
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+
+        assertEquals(503, e.status());
+        assertTrue(e.retryAfter().orElseThrow().toSeconds() >= 1);
+        int attempts = count(hubA, "POST", eventsUrl(ID));
+        assertTrue(attempts > 2, "retried within the budget: " + attempts);
+        Duration waited = sleeper.waits().stream().reduce(Duration.ZERO, Duration::plus);
+        assertTrue(waited.compareTo(BUDGET) < 0, "stayed inside the budget: " + waited);
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)));
+    }
+
+    @Test
+    void quotaExhaustedAnswers503UntilTheNextUtcDayWithoutRetrying() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(403, "{\"Message\":\"ErrorCode:IotHubQuotaExceeded;Total number of messages on IotHub exceeded\"}")));
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+
+        assertEquals(503, e.status());
+        assertEquals(Duration.ofHours(14), e.retryAfter().orElseThrow()); // 10:00 UTC -> midnight
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)));
+    }
+
+    @Test
+    void malformedMessageIsRejectedWith400() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(400, "{\"Message\":\"{\\\"errorCode\\\":400006,\\\"message\\\":\\\"bad\\\"}\"}")));
+        BadInputException e = safe(assertThrows(BadInputException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("400006"), e.getMessage());
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    @Test
+    void tooLargeMessageIsRejectedWith413() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(413, "{\"Message\":\"ErrorCode:MessageTooLarge;too large\"}")));
+        BadInputException e = safe(assertThrows(BadInputException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(413, e.status());
+    }
+
+    @Test
+    void unexpectedStatusIsAFault() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(aResponse().withStatus(405)));
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(502, e.status());
+    }
+
+    @Test
+    void unauthorizedReprovisionsWithAFullRegistrationAndSendsAgain() {
+        IotHubSender sender = provisionedOn(hubA);
+        registerAssigned(ID, hubA);
+        hubAnswersThenAccepts(json(401, "{\"Message\":\"ErrorCode:IotHubUnauthorizedAccess;Unauthorized\"}"));
+
+        sender.send(message(ID), BUDGET);
+
+        assertEquals(1, count(dps, "POST", lookupUrl(ID)), "re-provisioning never uses the lookup");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    @Test
+    void unauthorizedAgainAfterReprovisioningIsAFault() {
+        IotHubSender sender = provisionedOn(hubA);
+        registerAssigned(ID, hubA);
+        hubA.stubFor(events(ID).willReturn(json(401, "{\"Message\":\"ErrorCode:IotHubUnauthorizedAccess;Unauthorized\"}")));
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(502, e.status());
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "re-provisioned once only");
+    }
+
+    @Test
+    void disabledDeviceIsReprovisionedThenRefusedAndRemembered() {
+        IotHubSender sender = provisionedOn(hubA);
+        registerAssigned(ID, hubA);
+        hubA.stubFor(events(ID).willReturn(json(403, "{\"Message\":\"ErrorCode:DeviceDisabled;disabled\"}")));
+
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(403, e.status());
+        assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+
+        safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message(ID), BUDGET)));
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "answered from memory");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+    }
+
+    @Test
+    void propertiesIotHubCannotCarryAreRejectedBeforeAnyRequest() {
+        IotHubSender sender = provisionedOn(hubA);
+        DeviceMessage bad = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.empty(), Map.of("bad name", "x"));
+        BadInputException e = safe(assertThrows(BadInputException.class, () -> sender.send(bad, BUDGET)));
+        assertEquals(400, e.status());
+        DeviceMessage badValue = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.empty(), Map.of("unit", "\u00b0C"));
+        assertThrows(BadInputException.class, () -> sender.send(badValue, BUDGET));
+        assertEquals(0, dps.getAllServeEvents().size() + hubA.getAllServeEvents().size());
+    }
+}

@@ -1,0 +1,323 @@
+package dev.iotcbridge.iot;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.equalTo;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToIgnoreCase;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.matching;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.put;
+import static com.github.tomakehurst.wiremock.client.WireMock.putRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.github.tomakehurst.wiremock.verification.LoggedRequest;
+import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.BridgeException;
+import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.DeviceRefusedException;
+import dev.iotcbridge.error.TryLaterException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The cold path: status lookup, registration and polling, single flight, back-off memory, the cap, key rotation. */
+class ProvisioningTest extends IotRig {
+
+    @Test
+    void deviceKnownToDpsIsFoundByOneLookup() {
+        lookupAssigned("sensor-001", hubA);
+        hubAccepts(hubA, "sensor-001");
+
+        sender().send(message("sensor-001"), BUDGET);
+
+        List<LoggedRequest> lookups = requests(dps, "POST", lookupUrl("sensor-001"));
+        assertEquals(1, lookups.size());
+        LoggedRequest lookup = lookups.get(0);
+        dps.verify(postRequestedFor(urlEqualTo(lookupUrl("sensor-001")))
+                .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8")) // WireMock upper-cases the charset
+                .withHeader("Accept", equalTo("application/json"))
+                .withRequestBody(equalToJson("{\"registrationId\":\"sensor-001\"}", false, false)));
+        TestSas.assertSigned(lookup.getHeader("Authorization"), TestSas.deviceKey(PRIMARY, "sensor-001"),
+                SCOPE + "%2Fregistrations%2Fsensor-001", time.epochSecond() + 3600, "registration");
+        assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")), "no registration when the lookup answers");
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void newDeviceIsRegisteredWithItsModelAndPolledAsDpsAsks() {
+        lookupUnknown("sensor-001");
+        registerViaPoll("sensor-001", hubA, 3);
+        hubAccepts(hubA, "sensor-001");
+
+        sender().send(withModel("sensor-001", "dtmi:com:example:Thermostat;1"), BUDGET);
+
+        dps.verify(1, putRequestedFor(urlEqualTo(registerUrl("sensor-001")))
+                .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8")) // WireMock upper-cases the charset
+                .withHeader("Accept", equalTo("application/json"))
+                // payload is an object, not a string (the SDK's mistake, reference §5b)
+                .withRequestBody(equalToJson("{\"registrationId\":\"sensor-001\",\"payload\":{\"modelId\":\"dtmi:com:example:Thermostat;1\"}}", false, false)));
+        LoggedRequest register = requests(dps, "PUT", registerUrl("sensor-001")).get(0);
+        long registeredAt = time.epochSecond() - 3; // the poll came 3 s later, on the fake clock
+        TestSas.assertSigned(register.getHeader("Authorization"), TestSas.deviceKey(PRIMARY, "sensor-001"),
+                SCOPE + "%2Fregistrations%2Fsensor-001", registeredAt + 3600, "registration");
+
+        String poll = pollUrl("sensor-001", "5.316aac5bdc130deb.op-sensor-001");
+        dps.verify(1, getRequestedFor(urlEqualTo(poll)).withHeader("Accept", equalTo("application/json")));
+        TestSas.assertSigned(requests(dps, "GET", poll).get(0).getHeader("Authorization"),
+                TestSas.deviceKey(PRIMARY, "sensor-001"), SCOPE + "%2Fregistrations%2Fsensor-001", time.epochSecond() + 3600, "registration");
+        assertEquals(List.of(Duration.ofSeconds(3)), sleeper.waits(), "waited exactly DPS's Retry-After");
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void withoutModelIdThePayloadIsLeftOutAndTheApiVersionIsConfigurable() {
+        Map<String, String> s = settings();
+        s.put("IOTC_DPS_API_VERSION", "2021-06-01");
+        String register = "/" + SCOPE + "/registrations/sensor-002/register?api-version=2021-06-01";
+        dps.stubFor(put(urlEqualTo(register)).willReturn(json(200, assignedOperation("sensor-002", hubName(hubA)))));
+        hubAccepts(hubA, "sensor-002");
+
+        sender(s, o -> o).send(message("sensor-002"), BUDGET);
+
+        dps.verify(1, postRequestedFor(urlEqualTo("/" + SCOPE + "/registrations/sensor-002?api-version=2021-06-01")));
+        List<LoggedRequest> puts = requests(dps, "PUT", register);
+        assertEquals(1, puts.size());
+        assertEquals("{\"registrationId\":\"sensor-002\"}", puts.get(0).getBodyAsString());
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-002")));
+    }
+
+    @Test
+    void twentyConcurrentFirstMessagesCauseOneRegistration() throws Exception {
+        lookupUnknown("sensor-001");
+        registerViaPoll("sensor-001", hubA, 3);
+        hubAccepts(hubA, "sensor-001");
+        CountDownLatch allCalling = new CountDownLatch(20);
+        RecordingSleeper recording = sleeper;
+        // hold the registration's poll until all 20 calls are under way
+        sleeper = new RecordingSleeper(time) {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                allCalling.await(10, TimeUnit.SECONDS);
+                recording.sleep(d);
+            }
+        };
+        IotHubSender sender = sender();
+        ExecutorService pool = Executors.newFixedThreadPool(20);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                calls.add(pool.submit(() -> {
+                    allCalling.countDown();
+                    sender.send(message("sensor-001"), BUDGET);
+                }));
+            }
+            for (Future<?> f : calls) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, count(dps, "POST", lookupUrl("sensor-001")));
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(20, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void registrationOutlivesTheCallThatStartedItAndServesTheRetry() throws Exception {
+        lookupUnknown("sensor-001");
+        registerViaPoll("sensor-001", hubA, 3);
+        hubAccepts(hubA, "sensor-001");
+        CountDownLatch polling = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingSleeper recording = sleeper;
+        sleeper = new RecordingSleeper(time) {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                polling.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                recording.sleep(d);
+            }
+        };
+        IotHubSender sender = sender();
+
+        // DPS asks for 3 s; the call has 50 ms: it must answer 503 with Retry-After and leave the registration running
+        TryLaterException e = safe(assertThrows(TryLaterException.class,
+                () -> sender.send(message("sensor-001"), Duration.ofMillis(50))));
+        assertEquals(503, e.status());
+        assertEquals(Duration.ofSeconds(3), e.retryAfter().orElseThrow());
+        assertTrue(polling.await(10, TimeUnit.SECONDS));
+        assertEquals(0, count(hubA, "POST", eventsUrl("sensor-001")));
+
+        release.countDown();
+        sender.send(message("sensor-001"), BUDGET); // the webhook sender's retry
+
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), "the retry used the first registration");
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void blockedDeviceIsAnswered403FromMemoryDuringTheBackoffWindow() {
+        lookupUnknown("blocked-1");
+        dps.stubFor(put(urlEqualTo(registerUrl("blocked-1"))).willReturn(json(200,
+                "{\"operationId\":\"5.x\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"blocked-1\","
+                        + "\"status\":\"failed\",\"errorCode\":400209,\"errorMessage\":\"Device is blocked\"}}")));
+        IotHubSender sender = sender();
+
+        DeviceRefusedException first = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("blocked-1"), BUDGET)));
+        assertEquals(403, first.status());
+        assertEquals(Duration.ofSeconds(60), first.retryAfter().orElseThrow());
+        assertTrue(first.getMessage().contains("blocked") && first.getMessage().contains("400209"), first.getMessage());
+
+        time.advance(Duration.ofSeconds(20));
+        for (int i = 0; i < 50; i++) {
+            DeviceRefusedException again = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("blocked-1"), BUDGET)));
+            assertEquals(Duration.ofSeconds(40), again.retryAfter().orElseThrow());
+        }
+        assertEquals(1, count(dps, "PUT", registerUrl("blocked-1")), "the flood did not reach DPS");
+        assertEquals(1, count(dps, "POST", lookupUrl("blocked-1")));
+
+        time.advance(Duration.ofSeconds(41));
+        assertThrows(DeviceRefusedException.class, () -> sender.send(message("blocked-1"), BUDGET));
+        assertEquals(2, count(dps, "PUT", registerUrl("blocked-1")), "asked DPS again after the window");
+    }
+
+    @Test
+    void dpsOutageAnswers503ThenSlowsCallersDownWith429() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(503,
+                "{\"errorCode\":503000,\"message\":\"busy\"}").withHeader("Retry-After", "10")));
+        IotHubSender sender = sender(settings(), o -> o.withRegistrationTimeout(Duration.ofSeconds(15)));
+
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(503, first.status());
+        assertEquals(Duration.ofSeconds(10), first.retryAfter().orElseThrow());
+        // within its 15 s the registration retried once, after DPS's Retry-After
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(List.of(Duration.ofSeconds(10)), sleeper.waits());
+
+        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(429, again.status());
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")), "remembered: DPS not asked");
+    }
+
+    @Test
+    void registrationsInFlightNeverExceedTheCap() throws Exception {
+        Map<String, String> s = settings();
+        s.put("BRIDGE_DPS_MAX_REGISTRATIONS", "2");
+        for (int i = 0; i < 5; i++) {
+            lookupUnknown("dev-" + i);
+            registerViaPoll("dev-" + i, hubA, 3);
+            hubAccepts(hubA, "dev-" + i);
+        }
+        AtomicInteger polling = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        CountDownLatch twoPolling = new CountDownLatch(2);
+        CountDownLatch release = new CountDownLatch(1);
+        RecordingSleeper recording = sleeper;
+        sleeper = new RecordingSleeper(time) {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                most.accumulateAndGet(polling.incrementAndGet(), Math::max);
+                twoPolling.countDown();
+                release.await(10, TimeUnit.SECONDS);
+                polling.decrementAndGet();
+                recording.sleep(d);
+            }
+        };
+        IotHubSender sender = sender(s, o -> o);
+        ExecutorService pool = Executors.newFixedThreadPool(5);
+        try {
+            List<Future<?>> calls = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                String id = "dev-" + i;
+                calls.add(pool.submit(() -> sender.send(message(id), Duration.ofMinutes(5))));
+            }
+            assertTrue(twoPolling.await(10, TimeUnit.SECONDS));
+            // two registrations hold both slots; the other three wait in the queue without touching DPS
+            assertEquals(2, dps.findAll(putRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(".*/register.*"))).size());
+            release.countDown();
+            for (Future<?> f : calls) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(2, most.get());
+        assertEquals(5, dps.findAll(putRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(".*/register.*"))).size());
+        for (int i = 0; i < 5; i++) {
+            assertEquals(1, count(hubA, "POST", eventsUrl("dev-" + i)));
+        }
+    }
+
+    @Test
+    void aRefusedPrimaryKeyRollsOverToTheSecondary() {
+        Map<String, String> s = settings();
+        s.put("IOTC_GROUP_KEY_SECONDARY", SECONDARY);
+        String primarySig = "sig=" + TestSas.fields(SasToken.forDps(TestSas.deviceKey(PRIMARY, "sensor-001"), SCOPE, "sensor-001",
+                time.epochSecond() + 3600)).get("sig");
+        // DPS refuses anything signed with the primary-derived key, accepts the secondary
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).willReturn(json(401, "{\"errorCode\":401002,\"message\":\"Unauthorized\"}")));
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).atPriority(1)
+                .withHeader("Authorization", matching(".*" + java.util.regex.Pattern.quote(primarySig) + ".*"))
+                .willReturn(json(401, "{\"errorCode\":401002,\"message\":\"Unauthorized\"}")));
+        registerAssigned("sensor-001", hubA);
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-002"))).willReturn(json(200, assignedOperation("sensor-002", hubName(hubA)))));
+        lookupUnknown("sensor-002");
+        hubAccepts(hubA, "sensor-001");
+        hubAccepts(hubA, "sensor-002");
+        IotHubSender sender = sender(s, o -> o);
+
+        sender.send(message("sensor-001"), BUDGET);
+
+        List<LoggedRequest> puts = requests(dps, "PUT", registerUrl("sensor-001"));
+        assertEquals(2, puts.size(), "primary refused, then secondary");
+        TestSas.assertSigned(puts.get(0).getHeader("Authorization"), TestSas.deviceKey(PRIMARY, "sensor-001"),
+                SCOPE + "%2Fregistrations%2Fsensor-001", time.epochSecond() + 3600, "registration");
+        TestSas.assertSigned(puts.get(1).getHeader("Authorization"), TestSas.deviceKey(SECONDARY, "sensor-001"),
+                SCOPE + "%2Fregistrations%2Fsensor-001", time.epochSecond() + 3600, "registration");
+        // the hub token is signed with the key DPS accepted
+        TestSas.assertSigned(requests(hubA, "POST", eventsUrl("sensor-001")).get(0).getHeader("Authorization"),
+                TestSas.deviceKey(SECONDARY, "sensor-001"), hubName(hubA).replace(":", "%3A") + "%2Fdevices%2Fsensor-001",
+                time.epochSecond() + 3600, null);
+
+        // the next new device starts with the key that works: no doomed primary attempt
+        sender.send(message("sensor-002"), BUDGET);
+        List<LoggedRequest> next = requests(dps, "PUT", registerUrl("sensor-002"));
+        assertEquals(1, next.size());
+        TestSas.assertSigned(next.get(0).getHeader("Authorization"), TestSas.deviceKey(SECONDARY, "sensor-002"),
+                SCOPE + "%2Fregistrations%2Fsensor-002", time.epochSecond() + 3600, "registration");
+    }
+
+    @Test
+    void refusedGroupKeyIsTheOperatorsFault() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(401, "{\"errorCode\":401002,\"message\":\"Unauthorized\"}")));
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> sender().send(message("sensor-001"), BUDGET)));
+        assertEquals(500, e.status());
+        assertTrue(e.getMessage().contains("IOTC_GROUP_KEY"), e.getMessage());
+    }
+
+    @Test
+    void idRejectedByDpsIsBadInput() {
+        lookupUnknown("Sensor-1");
+        dps.stubFor(put(urlEqualTo(registerUrl("Sensor-1"))).willReturn(json(400,
+                "{\"errorCode\":400004,\"message\":\"Invalid RegistrationId\"}")));
+        BridgeException e = safe(assertThrows(BridgeException.class, () -> sender().send(message("Sensor-1"), BUDGET)));
+        assertInstanceOf(BadInputException.class, e);
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("400004"), e.getMessage());
+    }
+}
