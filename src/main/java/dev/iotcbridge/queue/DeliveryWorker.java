@@ -173,7 +173,8 @@ public final class DeliveryWorker implements AutoCloseable {
                 return;
             }
             if (outcome instanceof QueueDelivery.Poison p) {
-                poison.sendMessage(p.entry()); // first, so that a failure in between duplicates rather than loses
+                // first, so that a failure in between duplicates rather than loses
+                poison.sendMessageWithResponse(p.entry(), null, QueueConnection.NEVER_EXPIRES, null, Context.NONE);
                 queue.deleteMessage(id, m.getPopReceipt());
                 poisoned.incrementAndGet();
                 return;

@@ -2,6 +2,7 @@ package dev.iotcbridge.queue;
 
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.azure.core.util.Context;
 import com.azure.storage.common.policy.RequestRetryOptions;
 import com.azure.storage.common.policy.RetryPolicyType;
 import com.azure.storage.queue.QueueClient;
@@ -9,6 +10,7 @@ import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.QueueMessageDecodingError;
 import com.azure.storage.queue.models.QueueMessageItem;
+import com.azure.storage.queue.models.QueueStorageException;
 import dev.iotcbridge.config.InvalidSettingException;
 import dev.iotcbridge.config.Secret;
 import dev.iotcbridge.config.Settings;
@@ -31,6 +33,11 @@ import java.util.logging.Logger;
 public final class QueueConnection {
 
     private static final Logger LOG = Logger.getLogger(QueueConnection.class.getName());
+    /**
+     * Time to live of poison entries: they wait for an operator, however long that takes (a queue message otherwise
+     * expires after 7 days).
+     */
+    static final Duration NEVER_EXPIRES = Duration.ofSeconds(-1);
 
     private final QueueClient queue;
     private final QueueClient poison;
@@ -73,9 +80,28 @@ public final class QueueConnection {
         QueueClient queue = builder(connectionString, queueName, http, retries)
                 .processMessageDecodingError(error -> poisonUndecodable(error, poison, codec, clock))
                 .buildClient();
-        queue.createIfNotExists();
-        poison.createIfNotExists();
+        try {
+            queue.createIfNotExists();
+            poison.createIfNotExists();
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "cannot create the durable-mode queues", e);
+            throw new IllegalStateException("durable mode cannot create its queues '" + queueName + "' and '" + poisonName
+                    + "' at " + queue.getAccountName() + " (" + queue.getQueueUrl() + "): " + describe(e)
+                    + "; check BRIDGE_QUEUE_CONNECTION and that the storage account (or Azurite) is reachable");
+        }
         return new QueueConnection(queue, poison);
+    }
+
+    /** A short reason, without the SDK's multi-line advice (the account key is never part of either). */
+    private static String describe(RuntimeException e) {
+        if (e instanceof QueueStorageException storage) {
+            return "Storage answered " + storage.getStatusCode() + " " + storage.getErrorCode();
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : " " + root.getMessage());
     }
 
     public QueueClient queue() {
@@ -105,7 +131,7 @@ public final class QueueConnection {
         PoisonReason reason = new PoisonReason(400, "the queue message is not Base64-encoded text, as the bridge and the "
                 + "Functions host write it", raw.getDequeueCount(), clock.instant());
         try {
-            poison.sendMessage(codec.encodePoison(text, reason));
+            poison.sendMessageWithResponse(codec.encodePoison(text, reason), null, NEVER_EXPIRES, null, Context.NONE);
             error.getQueueClient().deleteMessage(raw.getMessageId(), raw.getPopReceipt());
             LOG.warning(() -> "moved undecodable queue message " + raw.getMessageId() + " to the poison queue");
         } catch (RuntimeException e) {

@@ -128,6 +128,8 @@ class DurableDeliveryTest {
         assertEquals(1, hub.attempts(ids.get(1)));
         assertEquals(Set.of(ids.get(2)), hub.accepted().keySet());
         assertEquals(0, queueLength(connection.queue()));
+        connection.poison().peekMessages(32, null, null).forEach(p -> assertTrue(
+                p.getExpirationTime().getYear() >= 9999, "a poison entry waits for an operator: " + p.getExpirationTime()));
     }
 
     @Test
@@ -256,6 +258,29 @@ class DurableDeliveryTest {
         assertEquals(Optional.of(QueueIntake.QUEUE_RETRY_AFTER), e.retryAfter());
         assertTrue(e.getMessage().contains("0 of 1 queued"), e.getMessage());
         assertTrue(!e.getMessage().contains("AccountKey") && !e.getMessage().contains("127.0.0.1"), e.getMessage());
+    }
+
+    @Test
+    void aWrongAccountKeyStopsTheStartWithAReasonThatDoesNotQuoteTheKey() {
+        String wrongKey = "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktd3Jvbmcta2V5LXdyb25nLWtleQ==";
+        Secret wrong = Secret.of(azurite.connectionString().reveal().replaceAll("AccountKey=[^;]+", "AccountKey=" + wrongKey));
+
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> QueueConnection.open(wrong, "keyed", "keyed-poison", Duration.ofSeconds(5), CLOCK));
+
+        assertTrue(e.getMessage().startsWith("durable mode cannot create its queues 'keyed' and 'keyed-poison' at devstoreaccount1 "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("Storage answered 403 AuthenticationFailed"), e.getMessage());
+        assertTrue(!e.getMessage().contains(wrongKey), e.getMessage());
+    }
+
+    @Test
+    void aConnectionStringThatIsNoneIsNamedWithoutBeingQuoted() {
+        Exception e = assertThrows(dev.iotcbridge.config.InvalidSettingException.class, () -> QueueConnection.open(
+                Secret.of("AccountKey=c2VjcmV0;nonsense"), "q-1", "q-1-poison", Duration.ofSeconds(5), CLOCK));
+
+        assertTrue(e.getMessage().startsWith("BRIDGE_QUEUE_CONNECTION is not an Azure Storage connection string"), e.getMessage());
+        assertTrue(!e.getMessage().contains("c2VjcmV0"), e.getMessage());
     }
 
     @Test
