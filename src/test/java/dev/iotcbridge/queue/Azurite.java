@@ -95,6 +95,8 @@ public final class Azurite implements ParameterResolver {
                     "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent")
                     .redirectErrorStream(true)
                     .start();
+            // stops Azurite even when the test JVM is ended early (the store closes it on a normal end)
+            Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "azurite-stop"));
             CompletableFuture<Integer> port = new CompletableFuture<>();
             Thread reader = new Thread(() -> readOutput(process, port), "azurite-output");
             reader.setDaemon(true);
