@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
@@ -39,7 +40,7 @@ public final class QueueItems {
         List<String> items = new ArrayList<>(messages.size());
         for (DeviceMessage m : messages) {
             DeviceMessage withId = m.messageId().isPresent() ? m : new DeviceMessage(m.deviceId(), m.modelId(), m.body(),
-                    m.creationTimeUtc(), m.component(), java.util.Optional.of(newIds.get()), m.properties());
+                    m.creationTimeUtc(), m.component(), Optional.of(newIds.get()), m.properties());
             QueuedMessage item = new QueuedMessage(route, now, withId);
             items.add(codec.encode(item));
             ids.add(item.messageId());
