@@ -36,7 +36,13 @@ import java.util.TreeMap;
  * @param bindAddress         address the local server and simulator listen on
  * @param port                port of the local server
  * @param queueConnection     Azure Storage connection string for durable mode
- * @param queueName           queue name for durable mode; durable mode is on when this and the connection are set
+ * @param queueName           queue name for durable mode; durable mode is on when this and the connection are set.
+ *                            Its poison queue is {@code <queueName>-poison}, the name the Functions host uses too
+ * @param queueMaxDequeueCount deliveries of one queued message before it goes to the poison queue (durable mode)
+ * @param queueBackoff        how long a message that failed transiently stays invisible after its first failure;
+ *                            doubles with each further failure (whole seconds: Storage's visibility granularity)
+ * @param queueMaxBackoff     the longest such wait, unless the hub's Retry-After asks for longer
+ * @param queueWorkers        most queued messages the local delivery worker forwards at once
  * @param routeSettings       per-route settings: {@code BRIDGE_ROUTE_<ROUTE>_<NAME>} becomes
  *                            {@code routeSettings[route][name]}, both lower-case; the route part ends at the first '_'
  */
@@ -64,9 +70,15 @@ public record Settings(
         int port,
         Optional<Secret> queueConnection,
         Optional<String> queueName,
+        int queueMaxDequeueCount,
+        Duration queueBackoff,
+        Duration queueMaxBackoff,
+        int queueWorkers,
         Map<String, Map<String, String>> routeSettings) {
 
     public static final String ROUTE_SETTING_PREFIX = "BRIDGE_ROUTE_";
+    /** Suffix of the poison queue's name; fixed, because the Functions host moves messages to {@code <queue>-poison}. */
+    public static final String POISON_SUFFIX = "-poison";
 
     public Settings {
         routeSettings = deepCopy(routeSettings);
@@ -98,7 +110,12 @@ public record Settings(
                 r.text("BRIDGE_BIND_ADDRESS").orElse("127.0.0.1"),
                 r.integer("BRIDGE_PORT", 7071, 0, 65_535),
                 r.text("BRIDGE_QUEUE_CONNECTION").map(Secret::of),
-                r.text("BRIDGE_QUEUE_NAME"),
+                r.queueName("BRIDGE_QUEUE_NAME"),
+                r.integer("BRIDGE_QUEUE_MAX_DEQUEUE_COUNT", 10, 1, 1_000),
+                Duration.ofSeconds(r.integer("BRIDGE_QUEUE_BACKOFF_SECONDS", 5, 0, 3_600)),
+                // Storage keeps a message invisible for at most 7 days
+                Duration.ofSeconds(r.integer("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS", 300, 0, 604_800)),
+                r.integer("BRIDGE_QUEUE_WORKERS", 8, 1, 256),
                 routeSettings(values));
         if (s.idScope.isPresent() && s.groupKey.isEmpty()) {
             throw new InvalidSettingException("IOTC_GROUP_KEY is required when IOTC_ID_SCOPE is set: "
@@ -107,6 +124,10 @@ public record Settings(
         if (s.queueName.isPresent() != s.queueConnection.isPresent()) {
             throw new InvalidSettingException("durable mode needs both BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME; only "
                     + (s.queueName.isPresent() ? "BRIDGE_QUEUE_NAME" : "BRIDGE_QUEUE_CONNECTION") + " is set");
+        }
+        if (s.queueMaxBackoff.compareTo(s.queueBackoff) < 0) {
+            throw new InvalidSettingException("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS (" + s.queueMaxBackoff.toSeconds()
+                    + ") must not be less than BRIDGE_QUEUE_BACKOFF_SECONDS (" + s.queueBackoff.toSeconds() + ")");
         }
         return s;
     }
@@ -124,6 +145,11 @@ public record Settings(
     /** Whether webhooks are queued and delivered by a worker (durable mode). */
     public boolean durable() {
         return queueName.isPresent();
+    }
+
+    /** The queue that keeps what durable mode could not deliver, with the reason; empty unless durable. */
+    public Optional<String> queuePoisonName() {
+        return queueName.map(n -> n + POISON_SUFFIX);
     }
 
     private static Map<String, Map<String, String>> routeSettings(Map<String, String> values) {
@@ -181,6 +207,25 @@ public record Settings(
             } catch (NumberFormatException e) {
                 throw new InvalidSettingException(name + " must be a whole number, was '" + v.get() + "'");
             }
+        }
+
+        /** An Azure Storage queue name that leaves room for the poison queue's suffix. */
+        Optional<String> queueName(String name) {
+            Optional<String> v = text(name);
+            if (v.isEmpty()) {
+                return v;
+            }
+            String q = v.get();
+            int max = 63 - POISON_SUFFIX.length();
+            if (q.length() < 3 || q.length() > max) {
+                throw new InvalidSettingException(name + " must be 3 to " + max + " characters long (the poison queue adds '"
+                        + POISON_SUFFIX + "' within Storage's 63), was '" + q + "' (" + q.length() + ")");
+            }
+            if (!q.matches("[a-z0-9]+(-[a-z0-9]+)*")) {
+                throw new InvalidSettingException(name + " must be an Azure Storage queue name: lower-case letters, digits "
+                        + "and single hyphens, starting and ending with a letter or digit, was '" + q + "'");
+            }
+            return v;
         }
 
         Optional<Secret> groupKey(String name) {

@@ -1,0 +1,44 @@
+package dev.iotcbridge.queue;
+
+import dev.iotcbridge.config.Settings;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How durable mode delivers, from {@link Settings}.
+ *
+ * @param maxDequeueCount deliveries of one message before it goes to the poison queue (same as host.json's)
+ * @param backoff         first wait after a transient failure
+ * @param maxBackoff      longest such wait, unless the hub asks for longer
+ * @param workers         messages forwarded at once by the local delivery worker
+ * @param deliveryBudget  time one delivery may spend on retries inside the forwarding core
+ * @param lease           how long a received message stays invisible while it is being delivered; longer than the
+ *                        budget, so that a slow delivery is not handed to a second worker meanwhile
+ * @param idlePollMin     first wait after the queue was found empty
+ * @param idlePollMax     longest such wait (each empty receive doubles it; a message resets it)
+ */
+public record QueueOptions(int maxDequeueCount, Duration backoff, Duration maxBackoff, int workers,
+                           Duration deliveryBudget, Duration lease, Duration idlePollMin, Duration idlePollMax) {
+
+    /** Margin of the lease over the delivery budget, for the queue calls around the delivery. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(30);
+
+    public QueueOptions {
+        Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(maxBackoff, "maxBackoff");
+        Objects.requireNonNull(deliveryBudget, "deliveryBudget");
+        Objects.requireNonNull(lease, "lease");
+        if (maxDequeueCount < 1 || workers < 1) {
+            throw new IllegalArgumentException("maxDequeueCount and workers must be at least 1");
+        }
+        if (lease.toSeconds() < 1 || idlePollMin.isNegative() || idlePollMax.compareTo(idlePollMin) < 0) {
+            throw new IllegalArgumentException("need a lease of at least 1 s and 0 <= idlePollMin <= idlePollMax");
+        }
+    }
+
+    public static QueueOptions from(Settings settings) {
+        return new QueueOptions(settings.queueMaxDequeueCount(), settings.queueBackoff(), settings.queueMaxBackoff(),
+                settings.queueWorkers(), settings.requestBudget(), settings.requestBudget().plus(LEASE_MARGIN),
+                Duration.ofMillis(100), Duration.ofSeconds(2));
+    }
+}
