@@ -3,9 +3,16 @@ package dev.iotcbridge.bridge;
 import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.iot.TelemetrySender;
+import dev.iotcbridge.queue.DeliveryWorker;
+import dev.iotcbridge.queue.QueueConnection;
+import dev.iotcbridge.queue.QueueIntake;
+import dev.iotcbridge.queue.QueueItems;
 import dev.iotcbridge.transform.JqTransformCatalog;
-import java.nio.file.Path;
+import dev.iotcbridge.transform.ReloadingTransformCatalog;
 import dev.iotcbridge.transform.TransformCatalog;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -13,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Everything one bridge process holds, built once from the settings: the compiled transforms, the
- * forwarding core with its clients and caches, and the handler over them. Both adapters (the Azure Function
- * and the local server) start one and share it across every call.
+ * forwarding core with its clients and caches, in durable mode the queue, and the handler over them. Both
+ * adapters (the Azure Function and the local server) start one and share it across every call.
  */
 public final class BridgeRuntime implements AutoCloseable {
 
@@ -22,26 +29,47 @@ public final class BridgeRuntime implements AutoCloseable {
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
     private final ExecutorService workers;
+    private final Optional<DeliveryWorker> deliveryWorker;
     private final WebhookHandler handler;
 
     public BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender) {
+        this(settings, transforms, sender, Optional.empty(), Optional.empty());
+    }
+
+    private BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender,
+                          Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker) {
         this.settings = settings;
         this.transforms = transforms;
         this.sender = sender;
+        this.deliveryWorker = deliveryWorker;
         this.workers = Executors.newCachedThreadPool(daemonThreads("bridge-worker-"));
-        this.handler = new WebhookHandler(settings, transforms, sender, workers);
+        this.handler = new WebhookHandler(settings, transforms, sender, workers, intake);
     }
 
     /**
-     * Builds the runtime the adapters share: transforms compiled from the configured folder, and the forwarding core.
+     * Builds the runtime the adapters share.
      *
-     * @param reload recompile a transform when its file changes (the local server; a Function App is redeployed instead)
+     * @param local the local server: transforms reload when their files change, and in durable mode this process
+     *              also delivers what is queued (on Azure the queue-triggered function does, and apps are redeployed)
      */
-    public static BridgeRuntime start(Settings settings, boolean reload) {
-        TransformCatalog transforms = openTransforms(settings, reload);
+    public static BridgeRuntime start(Settings settings, boolean local) {
+        TransformCatalog transforms = openTransforms(settings, local);
+        TelemetrySender sender = null;
         try {
-            return new BridgeRuntime(settings, transforms, IotHubSender.create(settings));
+            sender = IotHubSender.create(settings);
+            if (!settings.durable()) {
+                return new BridgeRuntime(settings, transforms, sender);
+            }
+            QueueConnection queue = QueueConnection.open(settings);
+            QueueIntake intake = new QueueIntake(queue.queue(), new QueueItems(Clock.systemUTC()));
+            Optional<DeliveryWorker> worker = local
+                    ? Optional.of(DeliveryWorker.create(queue, sender, settings).start())
+                    : Optional.empty();
+            return new BridgeRuntime(settings, transforms, sender, Optional.of(intake::enqueue), worker);
         } catch (RuntimeException e) {
+            if (sender != null) {
+                sender.close();
+            }
             transforms.close();
             throw e;
         }
@@ -50,7 +78,7 @@ public final class BridgeRuntime implements AutoCloseable {
     /** The transforms of the configured folder, or of the folder shipped with the package. */
     public static TransformCatalog openTransforms(Settings settings, boolean reload) {
         Path folder = TransformsFolder.resolve(settings.transformsDir());
-        return JqTransformCatalog.load(folder, settings);
+        return reload ? ReloadingTransformCatalog.watch(folder, settings) : JqTransformCatalog.load(folder, settings);
     }
 
     public Settings settings() {
@@ -81,6 +109,7 @@ public final class BridgeRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        deliveryWorker.ifPresent(DeliveryWorker::close);
         workers.shutdownNow();
         sender.close();
         transforms.close();

@@ -48,6 +48,7 @@ public final class WebhookHandler {
     private final MessageValidator validator;
     private final Duration budget;
     private final int maxMessages;
+    private final Optional<MessageIntake> intake;
     private final ObjectMapper mapper = JsonMapper.builder().build();
 
     /**
@@ -55,6 +56,13 @@ public final class WebhookHandler {
      *               it must not cap concurrency, since every task blocks on the hub
      */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor fanOut) {
+        this(settings, transforms, sender, fanOut, Optional.empty());
+    }
+
+    /** @param intake durable mode: messages are queued there and the call is answered 202, never sent from here */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor fanOut,
+                          Optional<MessageIntake> intake) {
+        this.intake = intake;
         this.transforms = transforms;
         this.sender = sender;
         this.fanOut = fanOut;
@@ -82,6 +90,9 @@ public final class WebhookHandler {
         }
         if (messages.isEmpty()) {
             return success(transform.successStatus(), List.of());
+        }
+        if (intake.isPresent()) {
+            return enqueue(request.route(), transform.successStatus(), messages, log);
         }
         List<MessageResult> results = deliver(messages);
         for (MessageResult r : results) {
@@ -115,6 +126,31 @@ public final class WebhookHandler {
     private RouteTransform route(String route) {
         return transforms.find(route).orElseThrow(() -> new BadInputException(404,
                 "no route '" + MessageValidator.abbreviate(route) + "'; the routes are: " + String.join(", ", transforms.routes())));
+    }
+
+    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages, Logger log) {
+        long start = System.nanoTime();
+        List<String> ids;
+        try {
+            ids = intake.get().enqueue(route, messages);
+        } catch (BridgeException e) {
+            log.log(Level.WARNING, () -> "route=" + route + " not queued status=" + e.status() + " error=" + e.getMessage());
+            return error(e, 0, messages.size());
+        }
+        long micros = (System.nanoTime() - start) / 1_000;
+        for (int i = 0; i < messages.size(); i++) {
+            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " queued messageId=" + ids.get(i)
+                    + " latencyMs=" + (micros / 1_000);
+            log.info(line);
+        }
+        if (successStatus == 204) {
+            return new WebhookResponse(204, Map.of(), null);
+        }
+        ObjectNode body = mapper.createObjectNode();
+        body.put("queued", ids.size());
+        ArrayNode list = body.putArray("messageIds");
+        ids.forEach(list::add);
+        return json(202, Map.of(), body);
     }
 
     private List<MessageResult> deliver(List<DeviceMessage> messages) {

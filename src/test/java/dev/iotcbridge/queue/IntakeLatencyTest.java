@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Measures what durable mode adds to a webhook call: putting one message on a local Azurite queue. Prints the
  * percentiles (README "synchronous vs durable mode"); asserts only that every measured message was queued.
  */
+@Tag("measurement") // a measurement, not a test: mvn test -Dgroups=measurement -Dtest=IntakeLatencyTest
 @ExtendWith(Azurite.class)
 class IntakeLatencyTest {
 
