@@ -98,7 +98,7 @@ final class TimeFunctions {
                     + "' is not an ISO-8601 date-time with an offset, such as 2024-05-01T10:00:00.123Z or 2024-05-01T12:00:00+02:00");
         }
         Instant instant = t.toInstant();
-        long millis = Math.floorDiv(instant.getEpochSecond(), 1) * 1000 + instant.getNano() / 1_000_000;
+        long millis = instant.getEpochSecond() * 1000 + instant.getNano() / 1_000_000;
         if (millis < MIN_MILLIS || millis > MAX_MILLIS) {
             throw new TransformFunctionException("utc_iso", "the time is outside the years 0000..9999 once in UTC");
         }

@@ -25,6 +25,9 @@ final class TransformLoader {
     private static final Pattern SUCCESS_STATUS = Pattern.compile("#\\s*@success-status\\b\\s*(\\S*)\\s*");
     private static final Pattern DIRECTIVE = Pattern.compile("#\\s*@(\\S+).*");
     private static final Pattern LINE_COLUMN = Pattern.compile("line (\\d+), column (\\d+)");
+    /** javacc: Encountered " "}" "} "" at line 3, column 19. */
+    private static final Pattern UNEXPECTED_TOKEN = Pattern.compile("Encountered \" \\S+ \"(.*?) \"\"");
+    private static final Pattern LOCATION_SUFFIX = Pattern.compile("\\s*at line \\d+, column \\d+\\.?");
 
     private final Path dir;
     private final Settings settings;
@@ -156,18 +159,27 @@ final class TransformLoader {
         }
     }
 
-    /** jackson-jq's parse error, reduced to "line L, column C: what was found" without the long expectation list. */
+    /** jackson-jq's parse error, reduced to "line L, column C: cannot compile: what was found" (no expectation list). */
     static String compileProblem(Throwable e) {
-        String all = e.getMessage() == null ? "" : e.getMessage();
+        Throwable deepest = e;
         for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
             if (c.getMessage() != null) {
-                all = all + "\n" + c.getMessage();
+                deepest = c;
             }
         }
-        Matcher lc = LINE_COLUMN.matcher(all);
+        String detail = deepest.getMessage() == null ? "" : deepest.getMessage().strip().lines().findFirst().orElse("");
+        Matcher lc = LINE_COLUMN.matcher(detail);
         String where = lc.find() ? "line " + lc.group(1) + ", column " + lc.group(2) + ": " : "";
-        String first = all.strip().lines().map(String::strip).filter(l -> !l.isEmpty()).findFirst().orElse("syntax error");
-        return where + "cannot compile: " + JsonText.clip(first, 200);
+        Matcher token = UNEXPECTED_TOKEN.matcher(detail);
+        String what;
+        if (token.find()) {
+            what = "unexpected \"" + token.group(1) + "\"";
+        } else if (detail.contains("<EOF>")) {
+            what = "unexpected end of the program (an unclosed bracket, string or if?)";
+        } else {
+            what = LOCATION_SUFFIX.matcher(detail).replaceAll("");
+        }
+        return where + "cannot compile: " + JsonText.clip(what.isBlank() ? "syntax error" : what, 200);
     }
 
     static final class LoadFailure extends Exception {
