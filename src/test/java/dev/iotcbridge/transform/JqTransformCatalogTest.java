@@ -166,6 +166,37 @@ class JqTransformCatalogTest {
     }
 
     @Test
+    void oneTransformServesConcurrentCalls() throws Exception {
+        write("par.jq", "{deviceId: .id, telemetry: {v: (.hex | uint_at(0; 16)), p: $path}}");
+        RouteTransform t = JqTransformCatalog.load(dir, SETTINGS).find("par").orElseThrow();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> results = new java.util.ArrayList<>();
+            for (int n = 0; n < 4; n++) {
+                int thread = n;
+                results.add(pool.submit(() -> {
+                    for (int i = 0; i < 500; i++) {
+                        int v = thread * 1000 + i;
+                        JsonNode out = t.apply(Jq.json(String.format("{\"id\":\"d%d\",\"hex\":\"%04x\"}", v, v)),
+                                new TransformVariables(Map.of(), Map.of(), "par", "p" + v), 10).get(0);
+                        if (out.path("telemetry").path("v").intValue() != v
+                                || !out.path("telemetry").path("p").asText().equals("p" + v)
+                                || !out.path("deviceId").asText().equals("d" + v)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var r : results) {
+                assertTrue(r.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void theExtraBuiltinsWork() {
         assertEquals("[1,2,4,8]", Jq.one("[limit(4; repeat(. * 2))]", "1"));
         assertEquals("[true,false]", Jq.one("[isempty(empty), isempty(1)]", "null"));
