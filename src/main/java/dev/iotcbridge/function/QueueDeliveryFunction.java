@@ -7,15 +7,12 @@ import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.QueueOutput;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
 import dev.iotcbridge.config.Settings;
-import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.queue.QueueDelivery;
 import dev.iotcbridge.queue.QueueOptions;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Durable mode on Azure: the queue-triggered function that forwards each queued message through the core.
@@ -33,7 +30,7 @@ public final class QueueDeliveryFunction {
     private final Supplier<QueueDelivery> delivery;
 
     public QueueDeliveryFunction() {
-        this(Runtime::delivery);
+        this(DELIVERY);
     }
 
     QueueDeliveryFunction(Supplier<QueueDelivery> delivery) {
@@ -59,46 +56,10 @@ public final class QueueDeliveryFunction {
     }
 
     /**
-     * The delivery of this Function instance, built on first use. It has its own forwarding core: in durable mode
-     * the HTTP function only queues, so this is the one sender of the instance. A start that fails is remembered and
-     * fails every invocation (the host retries, then moves the message to the poison queue: nothing is lost).
+     * The delivery of this Function instance. It has its own forwarding core: in durable mode the HTTP function only
+     * queues, so this is the one sender of the instance. A start that fails fails every invocation (the host retries,
+     * then moves the message to the poison queue: nothing is lost).
      */
-    private static final class Runtime {
-
-        private static final Logger LOG = Logger.getLogger(QueueDeliveryFunction.class.getName());
-        private static volatile QueueDelivery delivery;
-        private static volatile BridgeFaultException failure;
-
-        static QueueDelivery delivery() {
-            QueueDelivery d = delivery;
-            if (d != null) {
-                return d;
-            }
-            synchronized (Runtime.class) {
-                if (delivery == null && failure == null) {
-                    start();
-                }
-            }
-            if (failure != null) {
-                throw failure;
-            }
-            return delivery;
-        }
-
-        private static void start() {
-            try {
-                Settings settings = Settings.from(System.getenv());
-                if (settings.simulated()) {
-                    throw new IllegalArgumentException(
-                            "IOTC_ID_SCOPE is not set: set it and IOTC_GROUP_KEY in the Function App's settings");
-                }
-                delivery = QueueDelivery.of(IotHubSender.create(settings), QueueOptions.from(settings), Clock.systemUTC());
-                LOG.info(() -> "queue delivery started for ID scope " + settings.idScope().orElseThrow());
-            } catch (RuntimeException e) {
-                // setting errors never carry secret values
-                LOG.log(Level.SEVERE, "queue delivery could not start: " + e.getMessage());
-                failure = new BridgeFaultException("queue delivery could not start: " + e.getMessage(), null);
-            }
-        }
-    }
+    private static final StartOnce<QueueDelivery> DELIVERY = new StartOnce<>("queue delivery",
+            settings -> QueueDelivery.of(IotHubSender.create(settings), QueueOptions.from(settings), Clock.systemUTC()));
 }

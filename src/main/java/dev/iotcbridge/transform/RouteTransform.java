@@ -13,12 +13,12 @@ public interface RouteTransform {
      *
      * @param input     the webhook body (a form-encoded body arrives as an object of its fields)
      * @param variables {@code $query}, {@code $headers}, {@code $route}, {@code $path}, {@code $config}
-     * @param maxOutputs the most outputs the caller accepts; producing more fails the call with a 400
+     * @param maxOutputs the most outputs the caller accepts; producing more stops the transform and fails the call with a 400
      * @return the transform's outputs in order, unvalidated
      * @throws dev.iotcbridge.error.BadInputException when the input makes the transform fail (a helper given
-     *         bad data, an explicit {@code error("...")}), naming the route and the problem
-     * @throws dev.iotcbridge.error.BridgeFaultException when the transform itself is broken (did not compile,
-     *         exceeded its CPU or output budget), naming the file and line
+     *         bad data, an explicit {@code error("...")}, a run-time type error, too many outputs), naming the route
+     * @throws dev.iotcbridge.error.BridgeFaultException when the transform itself is broken (did not compile, calls a
+     *         function that does not exist, exceeded its CPU or memory budget), naming the file and the problem
      */
     List<JsonNode> apply(JsonNode input, TransformVariables variables, int maxOutputs);
 

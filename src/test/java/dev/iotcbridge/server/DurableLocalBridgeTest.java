@@ -1,0 +1,78 @@
+package dev.iotcbridge.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotcbridge.queue.Azurite;
+import dev.iotcbridge.sim.Simulator;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Durable mode through the local server, against a real Azurite and the simulator: a webhook accepted while
+ * every hub is down is answered 202 at once and reaches the hub exactly once when it comes back.
+ */
+@ExtendWith(Azurite.class)
+class DurableLocalBridgeTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void aWebhookAcceptedDuringAnOutageIsDeliveredOnceTheHubIsBack(Azurite.Service azurite) throws Exception {
+        Map<String, String> settings = Map.of(
+                "BRIDGE_PORT", "0",
+                "BRIDGE_QUEUE_CONNECTION", azurite.connectionString().reveal(),
+                "BRIDGE_QUEUE_NAME", azurite.newQueueName(),
+                "BRIDGE_QUEUE_BACKOFF_SECONDS", "1",
+                "BRIDGE_QUEUE_MAX_BACKOFF_SECONDS", "1",
+                "BRIDGE_REQUEST_BUDGET_MS", "300");
+        try (LocalBridge bridge = LocalBridge.start(settings, new PrintStream(OutputStream.nullOutputStream()))) {
+            Simulator sim = bridge.simulator().orElseThrow();
+            sim.hubA().refuseConnections();
+            sim.hubB().refuseConnections();
+
+            long start = System.nanoTime();
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + bridge.port() + "/api/iotc"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"device\": {\"deviceId\": \"durable-1\"}, \"measurements\": {\"t\": 1}, \"messageId\": \"outage-1\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            long answeredMs = (System.nanoTime() - start) / 1_000_000;
+
+            assertEquals(202, r.statusCode(), r.body());
+            JsonNode body = JSON.readTree(r.body());
+            assertEquals(1, body.get("queued").asInt());
+            assertEquals("outage-1", body.get("messageIds").get(0).asText());
+            assertTrue(answeredMs < 3_000, "answered without waiting for the hub (" + answeredMs + " ms)");
+
+            awaitAtMost(20_000, () -> sim.counters().registrationsReceived() > 0);
+            assertEquals(0, sim.messagesAcceptedWithId("outage-1"), "nothing can arrive while the hubs refuse connections");
+
+            sim.hubA().acceptConnections();
+            sim.hubB().acceptConnections();
+            awaitAtMost(30_000, () -> sim.messagesAcceptedWithId("outage-1") == 1);
+            Thread.sleep(1_500); // one more back-off period: a second delivery would show now
+            assertEquals(1, sim.messagesAcceptedWithId("outage-1"), "delivered exactly once");
+        }
+    }
+
+    private static void awaitAtMost(long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + millis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("condition not met within " + millis + " ms");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
