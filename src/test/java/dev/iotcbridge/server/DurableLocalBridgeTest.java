@@ -66,6 +66,41 @@ class DurableLocalBridgeTest {
         }
     }
 
+    @Test
+    void aBurstOfAThousandCallsReachesTheSimulatedHubExactlyOnceEach(Azurite.Service azurite) throws Exception {
+        Map<String, String> settings = Map.of(
+                "BRIDGE_PORT", "0",
+                "BRIDGE_QUEUE_CONNECTION", azurite.connectionString().reveal(),
+                "BRIDGE_QUEUE_NAME", azurite.newQueueName(),
+                "BRIDGE_QUEUE_BACKOFF_SECONDS", "1",
+                "BRIDGE_QUEUE_WORKERS", "16");
+        int calls = 1_000;
+        try (LocalBridge bridge = LocalBridge.start(settings, new PrintStream(OutputStream.nullOutputStream()))) {
+            Simulator sim = bridge.simulator().orElseThrow();
+            HttpClient client = HttpClient.newHttpClient();
+            URI uri = URI.create("http://127.0.0.1:" + bridge.port() + "/api/iotc");
+            java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(16);
+            java.util.List<java.util.concurrent.Future<Integer>> statuses = new java.util.ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                String body = "{\"device\": {\"deviceId\": \"burst-" + (i % 40) + "\"}, \"measurements\": {\"n\": " + i
+                        + "}, \"messageId\": \"burst-msg-" + i + "\"}";
+                statuses.add(senders.submit(() -> client.send(HttpRequest.newBuilder(uri)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding()).statusCode()));
+            }
+            for (java.util.concurrent.Future<Integer> status : statuses) {
+                assertEquals(202, status.get());
+            }
+            senders.shutdown();
+
+            awaitAtMost(90_000, () -> sim.counters().messagesAccepted() >= calls);
+            for (int i = 0; i < calls; i++) {
+                assertEquals(1, sim.messagesAcceptedWithId("burst-msg-" + i), "burst-msg-" + i + " reached the hub exactly once");
+            }
+            assertEquals(calls, sim.counters().messagesAccepted(), "and nothing else did");
+        }
+    }
+
     private static void awaitAtMost(long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         while (!condition.getAsBoolean()) {
