@@ -12,7 +12,6 @@
 #   model_id, payload_config, raw_payload (forward | skip), as in docs/clouds.md
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 # v3's JSON marshaler encodes bytes (ids too) as base64; JSON_V3 and v4 as hex.
 def eui: if test("^[0-9A-Fa-f]+$") then ascii_downcase
          elif test("^[A-Za-z0-9+/]+={0,2}$") and (length % 4 == 0) then base64_bytes | bytes_hex
@@ -58,7 +57,7 @@ else
             snr: ($best.snr // $best.loRaSNR),
             gateway: (($best.gatewayId // $best.gatewayID) | if . == null then null else eui end),
             gateways: (if ($rx | length) > 0 then ($rx | length) else null end)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

@@ -11,7 +11,6 @@
 #   model_id, payload_config, raw_payload (forward | skip)
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 def telemetry($decoded; $hex):
   if ($decoded | type) == "object" then $decoded
   elif $hex == null or $hex == "" then null
@@ -52,7 +51,7 @@ else
             snr: $best.snr,
             gateway: $best.id,
             gateways: (if ($hs | length) > 0 then ($hs | length) else null end)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

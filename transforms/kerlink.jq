@@ -9,7 +9,6 @@
 #   model_id, payload_config, raw_payload (forward | skip)
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 
 if type != "object" then error("kerlink: the body must be a JSON object, got \(type)")
 elif (.endDevice | type) != "object" then error("kerlink: no device id: the body has no endDevice.devEui")
@@ -51,7 +50,7 @@ else
             snr: $best.snr,
             gateway: ($best.gwEui | if . == null then null else ascii_downcase end),
             gateways: (if ($gws | length) > 0 then ($gws | length) else null end)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

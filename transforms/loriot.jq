@@ -10,7 +10,6 @@
 #   model_id, payload_config, raw_payload (forward | skip)
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 
 if type != "object" then error("loriot: the body must be a JSON object, got \(type)")
 elif .cmd == null then error("loriot: no cmd in the body: is this a LORIOT uplink message?")
@@ -46,7 +45,7 @@ else
             snr: (.snr // $best.snr),
             gateway: $best.gweui,
             gateways: (if ($gws | length) > 0 then ($gws | length) else null end)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

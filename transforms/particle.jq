@@ -12,7 +12,6 @@
 # Settings (app setting BRIDGE_ROUTE_PARTICLE_<NAME>, or ?<name>= on the webhook URL, which wins): model_id
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 def particle_fields: ["event", "data", "coreid", "published_at", "event_id", "ttl", "userid", "version", "public", "productID", "fw_version"];
 
 if type != "object" then error("particle: the body must be a JSON object or a form, got \(type)")
@@ -42,7 +41,7 @@ else
       timestamp: (.published_at | if . == null then null else utc_iso end),
       modelId: setting("model_id"),
       messageId: (if .event_id != null then "particle-\($dev)-\(.event_id)" else null end),
-      properties: ({event, productId: .productID, productVersion: .version} | props)
+      properties: ({event, productId: .productID, productVersion: .version} | hub_properties)
     }
   | with_entries(select(.value != null and .value != {}))
 end

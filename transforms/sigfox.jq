@@ -17,7 +17,6 @@
 
 def setting($name): $query[$name] // $config[$name];
 def text: if type == "number" then tostring else . end;
-def props: with_entries(select(.value != null) | .value |= tostring);
 def nonzero: if . == null then null else (text | tonumber? // null) | if . == 0 then null else . end end;
 
 if type != "object" then error("sigfox: the body must be a JSON object (the callback's body template), got \(type)")
@@ -50,7 +49,7 @@ else
           properties: ({
             seqNumber, rssi, snr, avgSnr, station, lqi, linkQuality, operatorName, countryCode, deviceTypeId, duplicate, ack,
             locationRadius: (if $loc != null then .computedLocation.radius else null end)
-          } | with_entries(select(.value | type != "object" and type != "array")) | props)
+          } | with_entries(select(.value | type != "object" and type != "array")) | hub_properties)
         }
       | with_entries(select(.value != null and .value != {}))
     end

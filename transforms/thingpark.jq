@@ -11,7 +11,6 @@
 #   model_id, payload_config, raw_payload (forward | skip)
 
 def setting($name): $query[$name] // $config[$name];
-def props: with_entries(select(.value != null) | .value |= tostring);
 def num: if type == "string" then (tonumber? // null) else . end;
 def geopoint($lat; $lon; $alt):
   if ($lat | num) == null or ($lon | num) == null then null
@@ -52,7 +51,7 @@ else
             snr: (.LrrSNR | num),
             gateway: .Lrrid,
             gateways: ((.DevLrrCnt | num) // $lrrs)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

@@ -17,7 +17,6 @@ def hex_id: if test("^[0-9A-Fa-f]+$") then ascii_downcase else . end;
 def string_or_null($what):
   if type == "string" or type == "null" then . else error("ttn: \($what) must be a string, got \(type)") end;
 def geopoint: {lat: .latitude, lon: .longitude} + (if .altitude != null then {alt: .altitude} else {} end);
-def props: with_entries(select(.value != null) | .value |= tostring);
 def telemetry($decoded; $hex):
   if ($decoded | type) == "object" then $decoded
   elif $hex == null or $hex == "" then null
@@ -61,7 +60,7 @@ else
             snr: $best.snr,
             gateway: $best.gateway_ids.gateway_id,
             gateways: (if ($rx | length) > 0 then ($rx | length) else null end)
-          } | props)
+          } | hub_properties)
         }
       | with_entries(select(.value != null))
     end

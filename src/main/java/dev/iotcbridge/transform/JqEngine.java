@@ -57,6 +57,7 @@ final class JqEngine {
         BinaryFunctions.register(root);
         SigfoxFunctions.register(root);
         TimeFunctions.register(root);
+        PropertyFunctions.register(root);
     }
 
     static JqEngine shared() {
