@@ -66,9 +66,14 @@ final class MessageValidator {
     List<DeviceMessage> validate(String route, List<JsonNode> outputs, int maxMessages) {
         List<JsonNode> candidates = new ArrayList<>(outputs.size());
         for (JsonNode output : outputs) {
+            if (output.isNull()) {
+                // usually `.field` on a body that lacks it: acknowledging it would drop the data without a word
+                throw BadInputException.badRequest("transform " + route + " output null; a transform outputs message objects, "
+                        + "arrays of them, or `empty` to acknowledge an event without sending anything");
+            }
             if (output.isArray()) {
                 output.forEach(candidates::add);
-            } else if (!output.isNull()) {
+            } else {
                 candidates.add(output);
             }
         }
@@ -248,7 +253,13 @@ final class MessageValidator {
         };
     }
 
+    /** Shortens caller-supplied text for a message, and makes control characters visible so it cannot forge log lines. */
     static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+        String shown = s.length() <= 80 ? s : s.substring(0, 80) + "...";
+        return shown.chars().anyMatch(Character::isISOControl)
+                ? shown.codePoints().collect(StringBuilder::new,
+                        (b, c) -> { if (Character.isISOControl(c)) { b.append(String.format("\\u%04x", c)); } else { b.appendCodePoint(c); } },
+                        StringBuilder::append).toString()
+                : shown;
     }
 }

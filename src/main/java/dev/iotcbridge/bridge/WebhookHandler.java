@@ -85,11 +85,12 @@ public final class WebhookHandler {
             messages = messages(transform, request);
         } catch (BridgeException e) {
             log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
-                    () -> "route=" + request.route() + " rejected status=" + e.status() + " error=" + e.getMessage());
-            return error(e, 0, 0);
+                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " rejected status=" + e.status() + " error=" + e.getMessage());
+            return error(e, 0);
         }
         if (messages.isEmpty()) {
-            return success(transform.successStatus(), List.of());
+            log.fine(() -> "route=" + request.route() + " skipped: the transform produced no message");
+            return skipped(transform.successStatus());
         }
         if (intake.isPresent()) {
             return enqueue(request.route(), transform.successStatus(), messages, log);
@@ -135,7 +136,7 @@ public final class WebhookHandler {
             ids = intake.get().enqueue(route, messages);
         } catch (BridgeException e) {
             log.log(Level.WARNING, () -> "route=" + route + " not queued status=" + e.status() + " error=" + e.getMessage());
-            return error(e, 0, messages.size());
+            return error(e, messages.size());
         }
         long micros = (System.nanoTime() - start) / 1_000;
         for (int i = 0; i < messages.size(); i++) {
@@ -192,6 +193,19 @@ public final class WebhookHandler {
         return json(status, Map.of(), summary(results, null));
     }
 
+    /** An event the transform acknowledged without a message (a join, an ack, a status report). */
+    private WebhookResponse skipped(int status) {
+        if (status == 204) {
+            return new WebhookResponse(204, Map.of(), null);
+        }
+        ObjectNode body = mapper.createObjectNode();
+        body.put("forwarded", 0);
+        body.put("failed", 0);
+        body.put("skipped", 1);
+        body.putArray("results");
+        return json(status, Map.of(), body);
+    }
+
     private WebhookResponse failure(BridgeException decisive, Optional<Duration> retryAfter, List<MessageResult> results) {
         Map<String, String> headers = new HashMap<>();
         retryAfter.ifPresent(d -> headers.put("Retry-After", seconds(d)));
@@ -199,13 +213,14 @@ public final class WebhookHandler {
         return json(decisive.status(), headers, body);
     }
 
-    private WebhookResponse error(BridgeException e, int forwarded, int skipped) {
+    private WebhookResponse error(BridgeException e, int failed) {
         Map<String, String> headers = new HashMap<>();
         e.retryAfter().ifPresent(d -> headers.put("Retry-After", seconds(d)));
         ObjectNode body = mapper.createObjectNode();
         body.put("error", e.getMessage());
-        body.put("forwarded", forwarded);
-        body.put("skipped", skipped);
+        body.put("forwarded", 0);
+        body.put("failed", failed);
+        body.put("skipped", 0);
         body.putArray("results");
         return json(e.status(), headers, body);
     }
@@ -217,7 +232,8 @@ public final class WebhookHandler {
         }
         long forwarded = results.stream().filter(MessageResult::delivered).count();
         body.put("forwarded", forwarded);
-        body.put("skipped", results.size() - forwarded);
+        body.put("failed", results.size() - forwarded);
+        body.put("skipped", 0);
         ArrayNode list = body.putArray("results");
         for (MessageResult r : results) {
             ObjectNode item = list.addObject();

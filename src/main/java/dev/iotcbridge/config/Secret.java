@@ -25,12 +25,23 @@ public final class Secret {
         return value;
     }
 
-    /** Constant-time comparison, so that timing does not tell a caller how much of a key it guessed. */
+    /**
+     * Constant-time comparison, so that timing tells a caller neither how much of a key it guessed nor the key's
+     * length: both sides are hashed to the same length first.
+     */
     public boolean matches(String candidate) {
         if (candidate == null) {
             return false;
         }
-        return MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), candidate.getBytes(StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(sha256(value), sha256(candidate));
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
     }
 
     @Override

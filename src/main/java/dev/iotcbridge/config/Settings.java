@@ -121,6 +121,11 @@ public record Settings(
             throw new InvalidSettingException("IOTC_GROUP_KEY is required when IOTC_ID_SCOPE is set: "
                     + "the SAS-IoT-Devices enrollment group's primary key from IoT Central (Permissions > Device connection groups)");
         }
+        if (s.allowHttp && !isLoopback(s.dpsHost)) {
+            // plain HTTP would carry SAS tokens in clear text over a real network
+            throw new InvalidSettingException("BRIDGE_ALLOW_HTTP is only for the simulator and tests on this machine; IOTC_DPS_HOST "
+                    + s.dpsHost + " is not a loopback address");
+        }
         if (s.queueName.isPresent() != s.queueConnection.isPresent()) {
             throw new InvalidSettingException("durable mode needs both BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME; only "
                     + (s.queueName.isPresent() ? "BRIDGE_QUEUE_NAME" : "BRIDGE_QUEUE_CONNECTION") + " is set");
@@ -130,6 +135,12 @@ public record Settings(
                     + ") must not be less than BRIDGE_QUEUE_BACKOFF_SECONDS (" + s.queueBackoff.toSeconds() + ")");
         }
         return s;
+    }
+
+    private static boolean isLoopback(String hostAndPort) {
+        String host = hostAndPort.startsWith("[") ? hostAndPort.substring(1, Math.max(1, hostAndPort.indexOf(']')))
+                : hostAndPort.contains(":") ? hostAndPort.substring(0, hostAndPort.lastIndexOf(':')) : hostAndPort;
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** Settings of a route (names lower-case), empty when it has none. */

@@ -19,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 
 /**
  * The Azure Functions entry point: turns the host's request into the handler's and back. Nothing else
@@ -53,6 +54,10 @@ public final class WebhookFunction {
             response = handler.get().handle(call, context.getLogger());
         } catch (BridgeFaultException e) {
             response = WebhookResponse.error(e.status(), e.getMessage());
+        } catch (RuntimeException e) {
+            // a bug of ours: the sender gets a status that makes it retry, never our stack trace
+            context.getLogger().log(Level.SEVERE, "unexpected failure on route " + route, e);
+            response = WebhookResponse.error(500, "internal error; the call was not processed");
         }
         HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatusType.custom(response.status()));
         response.headers().forEach(builder::header);

@@ -10,8 +10,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Durable intake for the local server: puts a call's messages on the queue and returns their ids, with no DPS or hub
- * call on the way. (On Azure the HTTP function hands {@link IntakeBatch#items()} to its queue output binding instead.)
+ * Durable intake, for the local server and the HTTP function alike: puts a call's messages on the queue and returns
+ * their ids, with no DPS or hub call on the way. (Not a Functions output binding: in synchronous mode its
+ * {@code %BRIDGE_QUEUE_NAME%} would not resolve and the webhook function would not load.)
  */
 public final class QueueIntake {
 

@@ -24,7 +24,7 @@ final class PropertyFunctions {
         scope.addFunction("hub_properties", 0, BinaryFunctions.simple("hub_properties", PropertyFunctions::properties));
     }
 
-    private static JsonNode properties(JsonNode in) {
+    private static JsonNode properties(JsonNode in) throws TransformFunctionException {
         if (!in.isObject()) {
             throw new TransformFunctionException("hub_properties", "input must be an object of metadata, got " + JsonText.describe(in));
         }
@@ -39,12 +39,23 @@ final class PropertyFunctions {
                 throw new TransformFunctionException("hub_properties", "property " + e.getKey()
                         + " must be a string, number or boolean, got " + JsonText.describe(value));
             }
-            String text = value.asText();
+            String text = value.isNumber() ? number(value) : value.asText();
             if (!text.isEmpty()) {
                 out.put(e.getKey(), encode(text));
             }
         }
         return out;
+    }
+
+    /** Numbers as jq's tostring writes them: 3.0 is "3", 4.75 is "4.75". */
+    private static String number(JsonNode n) {
+        if (n.isFloatingPointNumber()) {
+            double d = n.doubleValue();
+            if (d == Math.rint(d) && Math.abs(d) < 1e17) {
+                return Long.toString((long) d);
+            }
+        }
+        return n.toString();
     }
 
     /** Percent-encodes every byte outside the header token characters, and '%' itself so that decoding is exact. */

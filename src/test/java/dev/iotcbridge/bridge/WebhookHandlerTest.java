@@ -62,6 +62,7 @@ class WebhookHandlerTest {
         assertEquals(200, r.status());
         JsonNode b = body(r);
         assertEquals(2, b.get("forwarded").asInt());
+        assertEquals(0, b.get("failed").asInt());
         assertEquals(0, b.get("skipped").asInt());
         assertEquals(2, hub.delivered.size());
         DeviceMessage first = hub.delivered.stream().filter(m -> m.deviceId().equals("dev-1")).findFirst().orElseThrow();
@@ -78,6 +79,7 @@ class WebhookHandlerTest {
         WebhookResponse r = handler.handle(post("echo", "{\"messages\": []}"));
         assertEquals(200, r.status());
         assertEquals(0, body(r).get("forwarded").asInt());
+        assertEquals(1, body(r).get("skipped").asInt());
         assertTrue(hub.delivered.isEmpty());
     }
 
@@ -179,6 +181,21 @@ class WebhookHandlerTest {
     }
 
     @Test
+    void aNullOutputIsRefusedRatherThanSilentlyAcknowledged() throws Exception {
+        FakeTransforms nulls = new FakeTransforms().route("typo", (b, v) -> List.of(JSON.nullNode()));
+        WebhookResponse r = new WebhookHandler(Settings.from(Map.of()), nulls, hub, Runnable::run).handle(post("typo", "{}"));
+        assertEquals(400, r.status());
+        assertTrue(body(r).get("error").asText().contains("output null"), r.bodyText());
+    }
+
+    @Test
+    void aRouteWithControlCharactersCannotForgeALogLine() throws Exception {
+        WebhookResponse r = handler.handle(post("x\nroute=echo device=forged delivered", "{}"));
+        assertEquals(404, r.status());
+        assertTrue(body(r).get("error").asText().startsWith("no route 'x\\u000aroute=echo"), r.bodyText());
+    }
+
+    @Test
     void tooManyMessagesIs400() throws Exception {
         List<String> four = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -216,14 +233,14 @@ class WebhookHandlerTest {
         assertEquals("60", r.headers().get("Retry-After"), "the longest Retry-After serves every failure");
         JsonNode b = body(r);
         assertEquals(1, b.get("forwarded").asInt());
-        assertEquals(2, b.get("skipped").asInt());
+        assertEquals(2, b.get("failed").asInt());
         assertEquals(403, b.get("results").get(1).get("status").asInt());
         assertEquals("device blocked is blocked in IoT Central", b.get("results").get(1).get("error").asText());
         assertEquals(503, b.get("results").get(2).get("status").asInt());
     }
 
     @Test
-    void aBlockedDeviceAlonIs403() {
+    void aBlockedDeviceAloneIs403() {
         hub.failing("blocked", new DeviceRefusedException("blocked by an operator", null));
         assertEquals(403, handler.handle(post("echo", "{\"messages\": [{\"deviceId\": \"blocked\", \"telemetry\": {}}]}")).status());
     }

@@ -1,0 +1,85 @@
+package dev.iotcbridge.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsTest {
+
+    private static final String KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+    private static String rejection(Map<String, String> values) {
+        return assertThrows(InvalidSettingException.class, () -> Settings.from(values)).getMessage();
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        Settings s = Settings.from(Map.of());
+        assertTrue(s.simulated());
+        assertFalse(s.durable());
+        assertEquals("global.azure-devices-provisioning.net", s.dpsHost());
+        assertEquals("2021-10-01", s.dpsApiVersion());
+        assertEquals("2021-04-12", s.hubApiVersion());
+        assertEquals(Duration.ofSeconds(4), s.requestBudget());
+        assertEquals(262_144, s.maxBodyBytes());
+        assertEquals(64, s.maxJsonDepth());
+        assertEquals(100, s.maxMessagesPerCall());
+        assertEquals(100_000, s.deviceCacheSize());
+        assertEquals("127.0.0.1", s.bindAddress());
+        assertEquals(7071, s.port());
+    }
+
+    @Test
+    void malformedValuesAreNamedWithTheRule() {
+        assertEquals("BRIDGE_REQUEST_BUDGET_MS must be a whole number, was 'soon'", rejection(Map.of("BRIDGE_REQUEST_BUDGET_MS", "soon")));
+        assertEquals("BRIDGE_MAX_JSON_DEPTH must be between 2 and 1000, was 1", rejection(Map.of("BRIDGE_MAX_JSON_DEPTH", "1")));
+        assertEquals("BRIDGE_ALLOW_HTTP must be true or false, was 'maybe'", rejection(Map.of("BRIDGE_ALLOW_HTTP", "maybe")));
+    }
+
+    @Test
+    void aGroupKeyIsCheckedButNeverEchoed() {
+        String notBase64 = rejection(Map.of("IOTC_ID_SCOPE", "0ne1", "IOTC_GROUP_KEY", "not base64 at all!"));
+        assertTrue(notBase64.startsWith("IOTC_GROUP_KEY must be the base64 key"), notBase64);
+        assertFalse(notBase64.contains("not base64 at all"));
+        assertTrue(rejection(Map.of("IOTC_ID_SCOPE", "0ne1", "IOTC_GROUP_KEY", "AAEC")).contains("decodes to 3 bytes"));
+        assertTrue(rejection(Map.of("IOTC_ID_SCOPE", "0ne1")).startsWith("IOTC_GROUP_KEY is required"));
+        assertEquals("Secret[hidden]", Settings.from(Map.of("IOTC_ID_SCOPE", "0ne1", "IOTC_GROUP_KEY", KEY)).groupKey().orElseThrow().toString());
+    }
+
+    @Test
+    void plainHttpOnlyTowardsThisMachine() {
+        Map<String, String> v = new HashMap<>(Map.of("BRIDGE_ALLOW_HTTP", "true"));
+        assertTrue(rejection(v).contains("IOTC_DPS_HOST global.azure-devices-provisioning.net is not a loopback address"));
+        for (String host : new String[] {"127.0.0.1:8443", "localhost:1234", "localhost", "[::1]:99"}) {
+            v.put("IOTC_DPS_HOST", host);
+            assertTrue(Settings.from(v).allowHttp(), host);
+        }
+        v.put("IOTC_DPS_HOST", "10.0.0.5:80");
+        assertThrows(InvalidSettingException.class, () -> Settings.from(v));
+    }
+
+    @Test
+    void routeSettingsReachTheirRouteOnly() {
+        Settings s = Settings.from(Map.of("BRIDGE_ROUTE_SIGFOX_PAYLOAD_CONFIG", "temp::int:16", "BRIDGE_ROUTE_TTN_MODEL_ID", "dtmi:x:y;1"));
+        assertEquals(Map.of("payload_config", "temp::int:16"), s.routeSettings("sigfox"));
+        assertEquals(Map.of("model_id", "dtmi:x:y;1"), s.routeSettings("ttn"));
+        assertEquals(Map.of(), s.routeSettings("particle"));
+        assertTrue(rejection(Map.of("BRIDGE_ROUTE_SIGFOX", "x")).contains("BRIDGE_ROUTE_<ROUTE>_<NAME>"));
+    }
+
+    @Test
+    void theFunctionKeyComparesWithoutTellingItsLength() {
+        Secret key = Secret.of("s3cret-key");
+        assertTrue(key.matches("s3cret-key"));
+        assertFalse(key.matches("s3cret-kez"));
+        assertFalse(key.matches("s3cret"));
+        assertFalse(key.matches(""));
+        assertFalse(key.matches(null));
+    }
+}
