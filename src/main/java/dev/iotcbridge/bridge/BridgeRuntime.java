@@ -32,6 +32,10 @@ public final class BridgeRuntime implements AutoCloseable {
     private final Optional<DeliveryWorker> deliveryWorker;
     private final WebhookHandler handler;
 
+    private static final TelemetrySender QUEUE_ONLY = (message, budget) -> {
+        throw new IllegalStateException("in durable mode the HTTP function queues messages and never sends them");
+    };
+
     public BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender) {
         this(settings, transforms, sender, Optional.empty(), Optional.empty());
     }
@@ -56,10 +60,12 @@ public final class BridgeRuntime implements AutoCloseable {
         TransformCatalog transforms = openTransforms(settings, local);
         TelemetrySender sender = null;
         try {
-            sender = IotHubSender.create(settings);
             if (!settings.durable()) {
+                sender = IotHubSender.create(settings);
                 return new BridgeRuntime(settings, transforms, sender);
             }
+            // durable mode: the HTTP side only queues; the local worker (or, on Azure, the queue-triggered function) sends
+            sender = local ? IotHubSender.create(settings) : QUEUE_ONLY;
             QueueConnection queue = QueueConnection.open(settings);
             QueueIntake intake = new QueueIntake(queue.queue(), new QueueItems(Clock.systemUTC()));
             Optional<DeliveryWorker> worker = local

@@ -4,6 +4,7 @@ import com.azure.core.util.Context;
 import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.models.QueueMessageItem;
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.iot.Sleeper;
 import dev.iotcbridge.iot.TelemetrySender;
 import java.time.Clock;
 import java.time.Duration;

@@ -11,6 +11,7 @@ import com.azure.storage.queue.QueueClientBuilder;
 import com.azure.storage.queue.QueueMessageEncoding;
 import com.azure.storage.queue.models.QueueMessageItem;
 import dev.iotcbridge.config.Secret;
+import dev.iotcbridge.iot.Sleeper;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
