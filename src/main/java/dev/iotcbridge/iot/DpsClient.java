@@ -163,9 +163,20 @@ final class DpsClient {
         try (Response response = call.execute()) {
             Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), clock.instant());
             ResponseBody body = response.body();
+            String text;
+            try {
+                text = response.isSuccessful() ? body.string() : response.peekBody(MAX_ERROR_BODY).string();
+            } catch (IOException cut) {
+                if (response.isSuccessful()) {
+                    // The connection dropped half-way through the answer: a transport failure like any other, and DPS
+                    // registration is idempotent, so retry. Not a malformed answer, which retrying would not fix.
+                    throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "DPS connection dropped during its answer ("
+                            + cut.getClass().getSimpleName() + ")", cut);
+                }
+                text = ""; // an error answer cut short still has its status
+            }
             JsonNode tree;
             try {
-                String text = response.isSuccessful() ? body.string() : response.peekBody(MAX_ERROR_BODY).string();
                 tree = text.isBlank() ? json.createObjectNode() : json.readTree(text);
             } catch (IOException unreadable) {
                 if (response.isSuccessful()) {

@@ -6,14 +6,19 @@ package dev.iotcbridge.transform;
  * <p>jackson-jq has no interruption hook, but it resolves every function call through the {@code Scope} at run
  * time, and the built-ins (range, repeat, recurse, limit, until, while, map, reduce's sources ...) live in our root
  * scope. {@link BudgetedFunction} wraps each of them so that each call and each value they emit ticks the budget of
- * the current call (a thread-local set around the evaluation). Every 256 ticks the thread's CPU time and allocated
- * bytes are read; past either budget, evaluation stops with {@link Exceeded}, a RuntimeException, so that a jq
- * {@code try} (which catches JsonQueryException only) cannot swallow it. A small transform never reaches 256 ticks
- * and pays one thread-local write and read per call and a counter increment per built-in call.
+ * the current call (a thread-local set around the evaluation). The thread's allocated bytes are read at every tick
+ * (on HotSpot a read of a per-thread counter, no system call): a transform may need only a few dozen ticks to build
+ * a huge value when each step doubles it ({@code reduce range(40) as $i ("x"; . + .)} reaches 2^40 bytes in 40
+ * ticks), so sampling memory every 256 ticks would let it exhaust the heap. CPU time, a system call to read, is
+ * sampled every 256 ticks. Past either budget, evaluation stops with {@link Exceeded}, a RuntimeException, so that a
+ * jq {@code try} (which catches JsonQueryException only) cannot swallow it. A small transform never reaches 256 ticks
+ * and never reads the CPU clock.
  *
  * <p>Not covered: iteration that calls no function at all (e.g. {@code [.[] as $a | .[] as $b | .[] | 1]}), which is
  * bounded by the size of the body only, and one single built-in step that is itself huge (a multiplication of a
  * string by 1e9, {@code tostring} of a value exponentially larger than its source): such a step cannot be interrupted.
+ * When the heap cannot hold what such a step asks for, its OutOfMemoryError is answered like an exceeded budget
+ * (see {@link JqRouteTransform}).
  * Runaway recursion of a user-defined function ({@code def f: f; f}) ends in a StackOverflowError, which the
  * transform catches and reports like an exceeded budget.
  */
@@ -51,29 +56,31 @@ final class EvaluationBudget {
     }
 
     void tick() {
+        long allocated = limits.meter().allocatedBytes();
+        if (allocated >= 0) {
+            if (allocationStart < 0) {
+                allocationStart = allocated;
+            } else if (allocated - allocationStart > limits.allocationBudget()) {
+                throw new Exceeded("allocated more than its memory budget of " + (limits.allocationBudget() >> 20) + " MB");
+            }
+        }
         if ((++ticks & SAMPLE_MASK) == 0) {
-            sample();
+            sampleCpu();
         }
     }
 
     /**
-     * The counters are first read at the first sample rather than at the start of every call: reading thread CPU
-     * time is a system call, and most calls never get here. The budget thus starts after the first 256 ticks.
+     * The CPU clock is first read at the first sample rather than at the start of every call: reading thread CPU
+     * time is a system call, and most calls never get here. The CPU budget thus starts after the first 256 ticks.
      */
-    private void sample() {
-        ThreadMeter meter = limits.meter();
-        long cpu = meter.cpuNanos();
-        long allocated = meter.allocatedBytes();
+    private void sampleCpu() {
+        long cpu = limits.meter().cpuNanos();
         if (cpuStart == Long.MIN_VALUE) {
             cpuStart = cpu;
-            allocationStart = allocated;
             return;
         }
         if (cpu - cpuStart > limits.cpuBudget().toNanos()) {
             throw new Exceeded("used more than its CPU budget of " + limits.cpuBudget().toMillis() + " ms");
-        }
-        if (allocated >= 0 && allocationStart >= 0 && allocated - allocationStart > limits.allocationBudget()) {
-            throw new Exceeded("allocated more than its memory budget of " + (limits.allocationBudget() >> 20) + " MB");
         }
     }
 

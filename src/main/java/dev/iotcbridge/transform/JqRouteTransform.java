@@ -31,8 +31,9 @@ import net.thisptr.jackson.jq.exception.JsonQueryUserException;
  *     the caller accepts.</li>
  * <li>500, the operator's: a transform that did not load (syntax, bad directive); a call of a function that does not
  *     exist (jackson-jq resolves names at run time); a call that exceeds its CPU or memory budget, or recurses
- *     without end (the transform must be fixed; senders that retry are cheap to serve since the budget bounds
- *     each try); anything else jackson-jq throws (logged with its stack trace, answered without it).</li>
+ *     without end, or one step that needs more memory than the process has (the transform must be fixed; senders
+ *     that retry are cheap to serve since the budget bounds each try); anything else jackson-jq throws (logged with
+ *     its stack trace, answered without it).</li>
  * </ul>
  */
 final class JqRouteTransform implements RouteTransform {
@@ -103,6 +104,13 @@ final class JqRouteTransform implements RouteTransform {
             LOG.warning(() -> "transform " + route + " (" + file + ") stopped: it recursed too deeply");
             throw new BridgeFaultException("transform " + route + " (" + file
                     + ") was stopped: it recursed too deeply (a recursive function without end?)", null);
+        } catch (OutOfMemoryError e) {
+            // One step that asks for more than the heap holds ("x" * 3e9 asks for a 2 GB array at once): the failed
+            // allocation took nothing, and what the call built is garbage once we unwind, so the process is healthy
+            // again. Let it escape and the caller's thread dies with its connection open and never answered.
+            LOG.severe(() -> "transform " + route + " (" + file + ") stopped: one step needed more memory than the process has");
+            throw new BridgeFaultException("transform " + route + " (" + file
+                    + ") was stopped: one step needed more memory than the process has (a huge string or array?)", null);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "transform " + route + " (" + file + ") failed inside jackson-jq", e);
             throw new BridgeFaultException("transform " + route + " (" + file + ") failed internally: "

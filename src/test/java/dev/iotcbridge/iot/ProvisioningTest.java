@@ -15,6 +15,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
@@ -192,6 +196,22 @@ class ProvisioningTest extends IotRig {
         time.advance(Duration.ofSeconds(41));
         assertThrows(DeviceRefusedException.class, () -> sender.send(message("blocked-1"), BUDGET));
         assertEquals(2, count(dps, "PUT", registerUrl("blocked-1")), "asked DPS again after the window");
+    }
+
+    @Test
+    void aRegistrationAnswerCutHalfWayIsRetriedLikeAnyDroppedConnection() {
+        // found by the fault suite (dps-cuts-answers): a cut 200 used to count as an unusable answer, 502 for 5 s
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).inScenario("cut").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withFault(Fault.MALFORMED_RESPONSE_CHUNK)).willSetStateTo("answered"));
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).inScenario("cut").whenScenarioStateIs("answered")
+                .willReturn(json(200, assignedOperation("sensor-001", hubName(hubA)))));
+        hubAccepts(hubA, "sensor-001");
+
+        sender().send(message("sensor-001"), BUDGET);
+
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")), "registered again after the cut");
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
 
     @Test

@@ -117,4 +117,29 @@ class EvaluationBudgetTest {
         assertTrue(meter.readings < 3, "stopped at the 101st output, long before the CPU budget");
         assertEquals(100, Jq.transform("range(100)", limits(meter)).apply(Jq.json("null"), Jq.NO_VARIABLES, 100).size());
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "reduce range(40) as $i (\"x\"; . + .) | length",
+        "reduce range(40) as $i ([1]; . + .) | length",
+    })
+    void aValueDoubledInAFewStepsIsStoppedByTheMemoryBudgetBeforeTheHeapIsGone(String program) {
+        // 40 ticks, far fewer than a CPU sample needs: memory must be read at every tick or this reaches 2^40 bytes
+        JqRouteTransform t = Jq.transform(program, new TransformLimits(Duration.ofHours(1), 16L << 20, ThreadMeter.current()));
+        BridgeFaultException e = assertThrows(BridgeFaultException.class,
+                () -> t.apply(Jq.json("null"), Jq.NO_VARIABLES, 10));
+        assertTrue(e.getMessage().endsWith("allocated more than its memory budget of 16 MB"), e.getMessage());
+    }
+
+    @Test
+    void oneStepAskingForMoreThanTheHeapIsAnswered500AndTheNextCallRuns() {
+        // new StringBuilder(Integer.MAX_VALUE): an OutOfMemoryError at once, without filling the heap first
+        JqRouteTransform t = Jq.transform("\"x\" * 3e9 | length", TransformLimits.defaults());
+        BridgeFaultException e = assertThrows(BridgeFaultException.class,
+                () -> t.apply(Jq.json("null"), Jq.NO_VARIABLES, 10));
+        assertEquals(500, e.status());
+        assertTrue(e.getMessage().contains("was stopped: one step needed more memory than the process has"), e.getMessage());
+        assertEquals("[3]", Jq.transform("[1 + 2]", TransformLimits.defaults()).apply(Jq.json("null"), Jq.NO_VARIABLES, 10)
+                .get(0).toString());
+    }
 }
