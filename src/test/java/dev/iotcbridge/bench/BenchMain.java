@@ -61,6 +61,7 @@ public final class BenchMain {
             case "startup" -> startup();
             case "heap" -> heap();
             case "failures" -> failures();
+            case "floor" -> floor(o.concurrency());
             case "all" -> {
                 throughput(32, 0);
                 throughput(128, 20);
@@ -230,6 +231,44 @@ public final class BenchMain {
             double[] m1 = ProcStats.machineSeconds();
             machineBusy = m1[0] - m0[0];
             machineIdle = (m1[1] - m0[1]) - machineBusy;
+        }
+    }
+
+    /** The JDK HttpServer alone (FloorServer), driven like the bridge: what the local server's HTTP layer costs. */
+    private void floor(int concurrency) throws Exception {
+        System.out.printf("%n== floor: the HTTP server alone (" + System.getProperty("bench.floor", "jdk") + ") answering 200, C = %d, %.0f s after %.0f s warm-up%n",
+                concurrency, o.seconds(), o.warmupSeconds());
+        int port = BridgeProcess.freePort();
+        String cp = o.jar().toAbsolutePath() + java.io.File.pathSeparator + Path.of("target/test-classes").toAbsolutePath();
+        String kind = System.getProperty("bench.floor", "jdk");
+        if (kind.equals("jetty")) {
+            // Jetty is a test dependency (through WireMock): scripts/bench.sh writes its class path to target/cp.txt
+            cp += java.io.File.pathSeparator + Files.readString(Path.of("target/cp.txt")).trim();
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(BridgeProcess.javaBinary());
+        cmd.addAll(flags());
+        cmd.addAll(List.of("-cp", cp, "dev.iotcbridge.bench.FloorServer", Integer.toString(port), kind));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(o.workDir().resolve("floor.log").toFile()).start();
+        try {
+            for (int i = 0; i < 3000; i++) {
+                try (Socket s = new Socket("127.0.0.1", port)) {
+                    break;
+                } catch (IOException notYet) {
+                    BridgeProcess.sleep(10);
+                }
+            }
+            CpuWindow cpu = new CpuWindow(p.pid(), p.pid());
+            LoadGenerator.Result r = LoadGenerator.run(new InetSocketAddress("127.0.0.1", port),
+                    LoadGenerator.Plan.timed(concurrency, o.warmupSeconds(), o.seconds()),
+                    new IotcRequests(port, "bench-dev-", 0, o.devices(), "x-"), cpu);
+            System.out.printf("answered: %,d in %.1f s = %,.0f req/s; latency ms p50 %.2f p99 %.2f; %s%n", r.completedInWindow,
+                    r.windowSeconds, r.perSecond(), r.percentileMillis(0.5), r.percentileMillis(0.99), statuses(r.statuses));
+            System.out.printf("CPU in the window: server %.2f s = %.1f µs/req; load generator %.2f s = %.1f µs/req; other processes %.2f s%n",
+                    cpu.bridge, cpu.bridge / r.completedInWindow * 1e6, cpu.self, cpu.self / r.completedInWindow * 1e6,
+                    Math.max(0, cpu.machineBusy - cpu.bridge - cpu.self));
+        } finally {
+            p.destroy();
         }
     }
 

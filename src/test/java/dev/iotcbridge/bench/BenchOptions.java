@@ -23,7 +23,7 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
 
     static final String USAGE = """
             usage: scripts/bench.sh MODE [options]
-              MODE: throughput | cold | startup | heap | failures | all
+              MODE: throughput | cold | startup | heap | failures | all | floor (the JDK HttpServer alone)
               --devices D          provisioned devices the load cycles through (default 1000)
               --concurrency C      keep-alive connections (default 32)
               --seconds T          measured seconds (default 20)
@@ -41,7 +41,7 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
             throw new IllegalArgumentException("give a mode");
         }
         String mode = args[0];
-        if (!List.of("throughput", "cold", "startup", "heap", "failures", "all").contains(mode)) {
+        if (!List.of("throughput", "cold", "startup", "heap", "failures", "floor", "all").contains(mode)) {
             throw new IllegalArgumentException("unknown mode " + mode);
         }
         int devices = 1000;
