@@ -33,7 +33,6 @@ public final class SimDps {
     private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
     private static final Set<String> API_VERSIONS = Set.of("2018-11-01", "2019-03-31", "2021-06-01", "2021-10-01");
     private static final int MAX_BODY_BYTES = 64 * 1024;
-    private static final String TICKET = "sim.registration";
     private static final Object HANDED_OVER = new Object();
 
     /** One registration counted from its PUT until its outcome has been answered (or its operation abandoned). */
@@ -67,6 +66,11 @@ public final class SimDps {
     private final Handler handler;
     private final Listener listener;
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+    /**
+     * The registration ticket of each exchange in progress. Not {@code HttpExchange.setAttribute}: the JDK server keeps
+     * attributes per context, shared by all concurrent exchanges, so concurrent registrations overwrote each other's.
+     */
+    private final Map<HttpExchange, Object> tickets = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Operation> operationsByAge = new ConcurrentLinkedQueue<>();
     private final AtomicLong received = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -176,13 +180,13 @@ public final class SimDps {
             if (exchange.getRequestMethod().equals("PUT") && exchange.getRequestURI().getRawPath().endsWith("/register")) {
                 received.incrementAndGet();
                 purgeAbandoned(clock.instant());
-                exchange.setAttribute(TICKET, new Ticket());
+                tickets.put(exchange, new Ticket());
             }
         }
 
         @Override
         void answered(HttpExchange exchange) {
-            if (exchange.getAttribute(TICKET) instanceof Ticket ticket) {
+            if (tickets.remove(exchange) instanceof Ticket ticket) {
                 ticket.close();
             }
         }
@@ -263,13 +267,13 @@ public final class SimDps {
             }
             SimDevice device = registry.getOrCreate(registrationId);
             SimDevice.Registration outcome = device.register(payload, DeviceRegistry.allocate(registrationId), forcedHub, now);
-            Ticket ticket = (Ticket) exchange.getAttribute(TICKET);
+            Ticket ticket = (Ticket) tickets.get(exchange);
             String operationId = "5." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "." + UUID.randomUUID();
             if (assignAtOnce) {
                 return Reply.json(200, operationJson(operationId, registrationId, device, outcome));
             }
             Operation op = new Operation(operationId, registrationId, outcome, now, now.plusSeconds(retryAfterSeconds), ticket);
-            exchange.setAttribute(TICKET, HANDED_OVER); // in flight until its outcome is polled
+            tickets.put(exchange, HANDED_OVER); // in flight until its outcome is polled
             operations.put(operationId, op);
             operationsByAge.add(op);
             return assigning(operationId);
@@ -283,7 +287,7 @@ public final class SimDps {
             if (now.isBefore(op.readyAt())) {
                 return assigning(operationId);
             }
-            exchange.setAttribute(TICKET, op.ticket());
+            tickets.put(exchange, op.ticket());
             SimDevice device = registry.getOrCreate(op.registrationId());
             return Reply.json(200, operationJson(operationId, op.registrationId(), device, op.outcome()));
         }
