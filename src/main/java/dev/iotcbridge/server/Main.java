@@ -12,6 +12,8 @@ public final class Main {
                   serve /api/{route} like the Functions host; without IOTC_ID_SCOPE, against the embedded simulator
               java -jar iotc-webhook-bridge.jar transform ROUTE FILE [--query k=v ...] [--path a/b] [--content-type T]
                   print the canonical messages a webhook body becomes, as a JSON array; no network
+              java -jar iotc-webhook-bridge.jar simulate [--port N] [--retry-after S] [--keep-message-ids N] [--print]
+                  the IoT Central simulator alone (for benchmarks): prints the settings for `serve`, reads commands on stdin
             """;
 
     private Main() {
@@ -37,6 +39,7 @@ public final class Main {
         return switch (args[0]) {
             case "serve" -> ServeCommand.run(rest, System.getenv(), out, err);
             case "transform" -> TransformCommand.run(rest, System.getenv(), out, err);
+            case "simulate" -> SimulateCommand.run(rest, System.in, out, err);
             case "help", "--help", "-h" -> {
                 out.print(USAGE);
                 yield 0;

@@ -1,0 +1,97 @@
+package dev.iotcbridge.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The benchmark's command line. Defaults are the figures of issue 5: 1,000 devices, C = 32, 20 s, hub answering at
+ * once, the bridge with the JVM flags the README documents.
+ */
+record BenchOptions(String mode, int devices, int concurrency, double seconds, double warmupSeconds, int hubLatencyMs,
+                    long count, int repeats, List<String> bridgeJvmFlags, Path jar, Path workDir, int keepMessageIds,
+                    boolean quietBridgeLog) {
+
+    /**
+     * The JVM flags of the documented run command (docs/performance.md says why each): a small heap and the serial
+     * collector keep RSS and GC threads down on a 2-core machine, a small thread stack suits the one-thread-per-call
+     * server at C = 1,024.
+     */
+    static final List<String> DEFAULT_BRIDGE_FLAGS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx96m", "-Xss256k",
+            "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m");
+
+    static final String USAGE = """
+            usage: scripts/bench.sh MODE [options]
+              MODE: throughput | cold | startup | heap | failures | all | floor (the JDK HttpServer alone)
+              --devices D          provisioned devices the load cycles through (default 1000)
+              --concurrency C      keep-alive connections (default 32)
+              --seconds T          measured seconds (default 20)
+              --warmup W           seconds of load before measuring (default 10)
+              --hub-latency-ms L   the simulated hubs answer after L ms (default 0)
+              --count N            failures: webhooks answered 429 by the hub (default 200000)
+              --repeats R          startup: process starts measured (default 5)
+              --jvm "FLAGS"        the bridge's JVM flags (default: %s)
+              --quiet-bridge-log   the bridge logs per-message lines at FINE (off), for comparison
+              --jar PATH           default target/iotc-webhook-bridge.jar
+            """.formatted(String.join(" ", DEFAULT_BRIDGE_FLAGS));
+
+    static BenchOptions parse(String[] args) {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("give a mode");
+        }
+        String mode = args[0];
+        if (!List.of("throughput", "cold", "startup", "heap", "failures", "floor", "all").contains(mode)) {
+            throw new IllegalArgumentException("unknown mode " + mode);
+        }
+        int devices = 1000;
+        int concurrency = 32;
+        double seconds = 20;
+        double warmup = 10;
+        int latency = 0;
+        long count = 200_000;
+        int repeats = 5;
+        List<String> flags = DEFAULT_BRIDGE_FLAGS;
+        Path jar = Path.of("target/iotc-webhook-bridge.jar");
+        boolean quiet = false;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--quiet-bridge-log")) {
+                quiet = true;
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException(a + " needs a value");
+            }
+            String v = args[++i];
+            switch (a) {
+                case "--devices" -> devices = bounded(v, a, 1, 1_000_000);
+                case "--concurrency" -> concurrency = bounded(v, a, 1, 4096);
+                case "--seconds" -> seconds = bounded(v, a, 1, 3600);
+                case "--warmup" -> warmup = bounded(v, a, 0, 600);
+                case "--hub-latency-ms" -> latency = bounded(v, a, 0, 60_000);
+                case "--count" -> count = bounded(v, a, 1, 10_000_000);
+                case "--repeats" -> repeats = bounded(v, a, 1, 100);
+                case "--jvm" -> flags = new ArrayList<>(Arrays.asList(v.trim().split("\\s+")));
+                case "--jar" -> jar = Path.of(v);
+                default -> throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        // the simulator counts every message id of a run for the exact delivery check
+        int keepIds = (int) Math.min(4_000_000, Math.max(100_000, (long) ((seconds + warmup) * 40_000)));
+        return new BenchOptions(mode, devices, concurrency, seconds, warmup, latency, count, repeats, List.copyOf(flags),
+                jar, Path.of("target/bench"), keepIds, quiet);
+    }
+
+    private static int bounded(String v, String name, int min, int max) {
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " takes a whole number in " + min + ".." + max);
+        }
+    }
+}
