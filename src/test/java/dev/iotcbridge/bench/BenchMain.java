@@ -162,8 +162,9 @@ public final class BenchMain {
         System.out.printf("forwarded: %,d in %.1f s = %,.0f msg/s%n", r.completedInWindow, r.windowSeconds, r.perSecond());
         System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n", r.percentileMillis(0.5),
                 r.percentileMillis(0.9), r.percentileMillis(0.99), r.percentileMillis(1.0));
-        System.out.printf("answers (whole run): %s; non-2xx %d, connection errors %d, timeouts %d, unfinished %d%n",
-                statuses(r.statuses), r.non2xx(), r.connectionErrors, r.timeouts, r.unfinished);
+        System.out.printf("answers (whole run): %s; non-2xx %d, connection errors %d, timeouts %d, unfinished %d; "
+                + "requests re-sent after the server closed an idle connection %d%n",
+                statuses(r.statuses), r.non2xx(), r.connectionErrors, r.timeouts, r.unfinished, r.reconnects);
         double n = r.completedInWindow;
         System.out.printf("CPU in the window: bridge %.2f s = %.1f µs/msg; simulator %.2f s = %.1f µs/msg; "
                         + "load generator %.2f s = %.1f µs/msg; other processes %.2f s; machine idle %.2f s%n",
@@ -305,9 +306,9 @@ public final class BenchMain {
                 var c = rig.sim.control("GET", "counters");
                 long registrations = c.path("registrationsReceived").asLong();
                 System.out.printf("%d new devices at once: %d succeeded (first attempt: %s; after retries on 503/429: %s, "
-                                + "%d retries); %d DPS registrations (one each: %s), at most %d in flight; all answered in "
+                                + "%d retries, %d re-sent on a new connection); %d DPS registrations (one each: %s), at most %d in flight; all answered in "
                                 + "%.0f ms; slowest %.0f ms%n", n, r.count2xx(), statuses(r.firstStatuses), statuses(r.statuses),
-                        r.retries, registrations, registrations == n ? "yes" : "NO", c.path("maxRegistrationsInFlight").asInt(),
+                        r.retries, r.reconnects, registrations, registrations == n ? "yes" : "NO", c.path("maxRegistrationsInFlight").asInt(),
                         r.windowSeconds * 1000, r.percentileMillis(1.0));
             }
             System.out.printf("(registration cap BRIDGE_DPS_MAX_REGISTRATIONS = 16: expected total ≈ DPS time × ⌈N/16⌉ "

@@ -58,6 +58,7 @@ final class LoadGenerator {
         long timeouts;
         long connectionErrors;
         long retries;
+        long reconnects;
         double windowSeconds;
         long windowStartNanos;
         long windowEndNanos;
@@ -169,6 +170,7 @@ final class LoadGenerator {
         long attemptStartNanos;
         long notBeforeNanos;    // a retry waiting for its Retry-After
         int firstStatus;
+        boolean resent;         // this attempt was already sent again after the server closed an idle connection
         byte[] in = new byte[4096];
         int inLen;
     }
@@ -221,7 +223,10 @@ final class LoadGenerator {
                 }
                 selector.select(10);
                 now = System.nanoTime();
-                for (SelectionKey k : selector.selectedKeys()) {
+                // a copy: a reconnect below runs selectNow, which changes the selected-key set
+                List<SelectionKey> ready = new ArrayList<>(selector.selectedKeys());
+                selector.selectedKeys().clear();
+                for (SelectionKey k : ready) {
                     Conn c = (Conn) k.attachment();
                     if (!k.isValid() || c.seq < 0) {
                         continue;
@@ -234,13 +239,21 @@ final class LoadGenerator {
                             read(c, selector, now, windowEnd);
                         }
                     } catch (IOException e) {
+                        if (c.inLen == 0 && !c.resent) {
+                            // the server closed the connection while it was idle (the JDK server keeps at most 200
+                            // idle connections): nothing was answered, so send the same request on a new one
+                            c.resent = true;
+                            result.reconnects++;
+                            reconnect(c, selector);
+                            send(c, selector, now);
+                            continue;
+                        }
                         result.connectionErrors++;
                         finish(c, 0, now);
                         reconnect(c, selector);
                         issueNext(c, selector, now, windowEnd);
                     }
                 }
-                selector.selectedKeys().clear();
             }
             result.windowEndNanos = Math.min(System.nanoTime(), windowEnd);
             if (plan.maxRequests() != Long.MAX_VALUE) {
@@ -269,12 +282,22 @@ final class LoadGenerator {
     }
 
     private void send(Conn c, Selector selector, long now) throws IOException {
+        if (c.key == null || !c.key.isValid() || !c.channel.isOpen()) {
+            reconnect(c, selector);
+        }
         c.attemptStartNanos = now;
         c.out = ByteBuffer.wrap(requests.request(c.seq));
         c.inLen = 0;
         try {
             write(c);
         } catch (IOException e) {
+            if (!c.resent) {
+                c.resent = true;
+                result.reconnects++;
+                reconnect(c, selector);
+                send(c, selector, now);
+                return;
+            }
             result.connectionErrors++;
             finish(c, 0, now);
             reconnect(c, selector);
@@ -321,6 +344,7 @@ final class LoadGenerator {
         if (tryLater && c.attempt < plan.maxAttempts()) {
             long wait = header(head, "retry-after").map(v -> TimeUnit.SECONDS.toNanos(Long.parseLong(v.trim()))).orElse(TimeUnit.SECONDS.toNanos(1));
             c.attempt++;
+            c.resent = false;
             result.retries++;
             c.notBeforeNanos = Math.max(1, now + wait);
             c.out = null;
@@ -352,6 +376,7 @@ final class LoadGenerator {
         c.out = null;
         c.inLen = 0;
         c.notBeforeNanos = 0;
+        c.resent = false;
     }
 
     private void connect(Conn c, Selector selector) throws IOException {
