@@ -70,7 +70,13 @@ final class BodyParser {
         if (body.length == 0) {
             throw BadInputException.badRequest("body is empty: expected a JSON document");
         }
-        try (JsonParser parser = mapper.createParser(body)) {
+        // Decoded here rather than by Jackson: its UTF-8 reader accepts overlong forms (0xC0 0xAF for '/') and
+        // guesses UTF-16 and UTF-32 from byte patterns; RFC 8259 JSON between systems is UTF-8, strictly.
+        String text = utf8(body, "body");
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1); // a UTF-8 byte order mark, which some editors and senders write
+        }
+        try (JsonParser parser = mapper.createParser(text)) {
             JsonNode node = mapper.readTree(parser);
             if (node == null || node.isMissingNode()) {
                 throw BadInputException.badRequest("body is empty: expected a JSON document");

@@ -57,9 +57,12 @@ final class MessageValidator {
 
     private final ObjectMapper mapper = JsonMapper.builder().build();
     private final Optional<String> defaultModelId;
+    private final int maxDepth;
 
-    MessageValidator(Optional<String> defaultModelId) {
+    /** @param maxDepth deepest telemetry a transform may output, the same limit as for bodies (BRIDGE_MAX_JSON_DEPTH) */
+    MessageValidator(Optional<String> defaultModelId, int maxDepth) {
         this.defaultModelId = defaultModelId;
+        this.maxDepth = maxDepth;
     }
 
     /** Flattens the transform's outputs (objects or arrays of objects) and validates each message. */
@@ -111,7 +114,7 @@ final class MessageValidator {
             throw BadInputException.badRequest(where + ": telemetry must be a JSON object, not "
                     + article(telemetry.getNodeType()));
         }
-        checkFinite(where, "telemetry", telemetry);
+        checkValues(where, "telemetry", telemetry, 1);
         Map<String, String> properties = properties(where, node.get("properties"));
         byte[] body = serialize(telemetry);
         int size = body.length + properties.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
@@ -215,21 +218,36 @@ final class MessageValidator {
         return Optional.of(node.textValue());
     }
 
-    private static void checkFinite(String where, String path, JsonNode node) {
+    /**
+     * Every number must be one a reader of the message can hold: IoT Central reads telemetry numbers as doubles, so
+     * NaN, infinities and numbers beyond a double's range (1e400 parsed exactly as a BigDecimal) would arrive as
+     * garbage or be dropped there, unseen by the sender. The depth is bounded like a body's: a transform can nest
+     * far deeper than any body (reduce ... [.]), and walking or writing that would overflow the stack.
+     */
+    private void checkValues(String where, String path, JsonNode node, int depth) {
         if (node.isContainerNode()) {
+            if (depth > maxDepth) {
+                throw BadInputException.badRequest(where + ": telemetry nests deeper than " + maxDepth
+                        + " levels (at " + abbreviate(path) + ")");
+            }
             if (node.isObject()) {
                 for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    checkFinite(where, path + "." + e.getKey(), e.getValue());
+                    checkValues(where, path + "." + e.getKey(), e.getValue(), depth + 1);
                 }
             } else {
                 for (int i = 0; i < node.size(); i++) {
-                    checkFinite(where, path + "[" + i + "]", node.get(i));
+                    checkValues(where, path + "[" + i + "]", node.get(i), depth + 1);
                 }
             }
-        } else if (node.isFloatingPointNumber() && !node.isBigDecimal() && !Double.isFinite(node.doubleValue())) {
-            throw BadInputException.badRequest(where + ": " + abbreviate(path) + " is " + node.doubleValue()
-                    + ", which JSON cannot carry; send null or leave it out");
+        } else if (node.isNumber() && !node.isIntegralNumber() || node.isBigInteger()) {
+            if (!Double.isFinite(node.doubleValue())) {
+                String shown = node.isBigDecimal() || node.isBigInteger() ? abbreviate(node.asText()) : Double.toString(node.doubleValue());
+                throw BadInputException.badRequest(where + ": " + abbreviate(path) + " is " + shown
+                        + (Double.isNaN(node.doubleValue()) || node.isDouble() || node.isFloat()
+                                ? ", which JSON cannot carry; send null or leave it out"
+                                : ", beyond the range of a double (about 1.8e308), which IoT Central cannot store"));
+            }
         }
     }
 

@@ -67,7 +67,7 @@ public final class WebhookHandler {
         this.sender = sender;
         this.fanOut = fanOut;
         this.bodies = new BodyParser(settings.maxBodyBytes(), settings.maxJsonDepth());
-        this.validator = new MessageValidator(settings.defaultModelId());
+        this.validator = new MessageValidator(settings.defaultModelId(), settings.maxJsonDepth());
         this.budget = settings.requestBudget();
         this.maxMessages = settings.maxMessagesPerCall();
     }

@@ -113,7 +113,14 @@ final class Provisioner {
         throw unauthorized;
     }
 
-    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key) {
+    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key) throws DpsFailure {
+        if (!a.deviceId().equals(registrationId) && a.deviceId().equalsIgnoreCase(registrationId)) {
+            // DPS ids are case-insensitive, keys are not: DPS answers with the device registered under the other
+            // spelling, whose hub only accepts tokens signed with that spelling's key. Sending would fail with 401
+            // after a pointless re-provisioning; say what is wrong instead.
+            throw new DpsFailure(Kind.BAD_ID, 0, 0, null, "it is registered as '" + a.deviceId() + "': DPS treats ids "
+                    + "that differ only in case as one device while their keys differ, so send one spelling", null);
+        }
         HubEndpoint hub = hubs.computeIfAbsent(a.assignedHub(),
                 name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
         // With group enrollments the hub device id is the registration id: keep one String for both.

@@ -83,6 +83,10 @@ public final class LocalBridge implements AutoCloseable {
         return server.port();
     }
 
+    public java.net.InetSocketAddress address() {
+        return server.address();
+    }
+
     public Optional<Simulator> simulator() {
         return simulator;
     }

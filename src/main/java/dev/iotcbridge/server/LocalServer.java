@@ -37,6 +37,8 @@ public final class LocalServer implements AutoCloseable {
             System.setProperty("sun.net.httpserver.nodelay", "true");
         }
     }
+    /** Most of an unwanted request body read (and dropped) so that the client gets its answer. */
+    private static final long DRAIN_LIMIT = 16L * 1024 * 1024;
     private static final byte[] HEALTHY = "{\"status\":\"ok\"}".getBytes(StandardCharsets.UTF_8);
 
     private final HttpServer server;
@@ -76,9 +78,15 @@ public final class LocalServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The address the server is bound to: loopback unless BRIDGE_BIND_ADDRESS says otherwise. */
+    public InetSocketAddress address() {
+        return server.getAddress();
+    }
+
     private void exchange(HttpExchange exchange) {
         try (exchange) {
             WebhookResponse response = respond(exchange);
+            drain(exchange.getRequestBody());
             send(exchange, response);
         } catch (IOException e) {
             LOG.log(Level.FINE, "client went away", e);
@@ -122,13 +130,37 @@ public final class LocalServer implements AutoCloseable {
                 && Long.parseLong(length) > maxBodyBytes) {
             return error(413, "body is larger than the limit of " + maxBodyBytes + " bytes");
         }
-        byte[] body = readAtMost(exchange.getRequestBody(), maxBodyBytes + 1);
+        byte[] body;
+        try {
+            body = readAtMost(exchange.getRequestBody(), maxBodyBytes + 1);
+        } catch (IOException e) {
+            // the body ended before its Content-Length: the client may still be reading, so tell it
+            return error(400, "the request body ended before the length its Content-Length announced");
+        }
         return handler.handle(new WebhookRequest(route, path, query, headers, body));
     }
 
     private static byte[] readAtMost(InputStream in, int limit) throws IOException {
         // reading one byte past the limit is enough for the handler to answer 413; the rest is never buffered
         return in.readNBytes(limit);
+    }
+
+    /**
+     * Reads and drops what is left of the request body before answering. Most HTTP clients send their whole body
+     * before they read the answer; closing a connection with unread data makes the kernel reset it, and the
+     * client then sees a dropped connection (and retries) instead of the 413 it needs. Past {@link #DRAIN_LIMIT}
+     * the rest is not worth reading: the connection is closed.
+     */
+    private static void drain(InputStream in) {
+        try {
+            long left = DRAIN_LIMIT;
+            byte[] sink = new byte[16 * 1024];
+            for (int n = in.read(sink); n > 0 && left > 0; n = in.read(sink)) {
+                left -= n;
+            }
+        } catch (IOException ignored) {
+            // the client is gone or sent less than it announced: the answer is written if it can be
+        }
     }
 
     private static void send(HttpExchange exchange, WebhookResponse response) throws IOException {

@@ -1,0 +1,235 @@
+package dev.iotcbridge.faults;
+
+import dev.iotcbridge.server.LocalBridge;
+import dev.iotcbridge.sim.SimCounters;
+import dev.iotcbridge.sim.Simulator;
+import dev.iotcbridge.sim.SimulatorOptions;
+import java.net.http.HttpClient;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * One fault scenario: a fresh simulator (DPS and two hubs) and a fresh local bridge in front of it, concurrent
+ * retrying senders posting a few hundred messages with unique ids, faults injected at the start and at points of
+ * the run's progress, and the counts both sides kept. {@link Outcome} holds what the accounting checks.
+ */
+final class FaultScenario {
+
+    static final int BUDGET_MS = 600;
+    static final int MAX_REGISTRATIONS = 4;
+    static final long TOKEN_TTL_SECONDS = 60 * 60;
+
+    /** What a scenario can reach while it runs. */
+    record Run(Simulator sim, LocalBridge bridge, ScheduledExecutorService chaos) {
+        /** Runs {@code action} after {@code delay}, on the chaos thread. */
+        void after(Duration delay, Runnable action) {
+            chaos.schedule(action, delay.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private record Trigger(double progress, Consumer<Run> action, AtomicBoolean fired) {
+    }
+
+    private final String name;
+    private int devices = 48;
+    private int messagesPerDevice = 5;
+    static final int DEFAULT_SENDERS = 16;
+    private int senders = DEFAULT_SENDERS;
+    private long seed = 1;
+    private boolean assignOnRegister;
+    private Consumer<Run> setup = run -> { };
+    private final List<Trigger> triggers = new ArrayList<>();
+    /** Devices whose first message comes only after this share of the run (0: all devices from the start). */
+    private double lateDevicesFrom = 0;
+    private int lateDevices = 0;
+
+    private FaultScenario(String name) {
+        this.name = name;
+    }
+
+    static FaultScenario named(String name) {
+        return new FaultScenario(name);
+    }
+
+    FaultScenario load(int devices, int messagesPerDevice, int senders) {
+        this.devices = devices;
+        this.messagesPerDevice = messagesPerDevice;
+        this.senders = senders;
+        return this;
+    }
+
+    FaultScenario seed(long seed) {
+        this.seed = seed;
+        return this;
+    }
+
+    /**
+     * DPS answers the register call {@code assigned} at once. Scenarios that fault DPS use it: a poll that fails
+     * leaves its operation counted in flight by the simulator until it expires, while the bridge has long moved on,
+     * which would make the registration count say nothing about the bridge's cap.
+     */
+    FaultScenario assignOnRegister() {
+        this.assignOnRegister = true;
+        return this;
+    }
+
+    FaultScenario atStart(Consumer<Run> action) {
+        this.setup = action;
+        return this;
+    }
+
+    /** Runs {@code action} once, when this share of the messages has been settled (acknowledged or given up). */
+    FaultScenario at(double progress, Consumer<Run> action) {
+        triggers.add(new Trigger(progress, action, new AtomicBoolean()));
+        return this;
+    }
+
+    /** The last {@code count} devices send nothing before {@code progress} of the run. */
+    FaultScenario lateDevices(int count, double progress) {
+        this.lateDevices = count;
+        this.lateDevicesFrom = progress;
+        return this;
+    }
+
+    String name() {
+        return name;
+    }
+
+    int maxRegistrations() {
+        return MAX_REGISTRATIONS;
+    }
+
+    /** What both sides saw. */
+    record Outcome(String name, Ledger ledger, SimCounters counters, Map<String, String> deviceHubs,
+                   List<String> devicesRegisteredLate, long durationMillis) {
+
+        long atHub() {
+            return counters.messagesAccepted();
+        }
+
+        long duplicates() {
+            return counters.messagesPerMessageId().values().stream().mapToLong(c -> Math.max(0, c - 1)).sum();
+        }
+
+        String line() {
+            return String.format("scenario %-32s sent %4d  acked %4d  retried %4d  at hub %4d  duplicates %3d  "
+                            + "registrations %4d  max in flight %d/%d  answers %s  (%d ms)",
+                    name, ledger.sent(), ledger.acked(), ledger.retries(), atHub(), duplicates(),
+                    counters.registrationsReceived(), counters.maxRegistrationsInFlight(), MAX_REGISTRATIONS,
+                    new java.util.TreeMap<>(ledger.statusCounts()), durationMillis);
+        }
+    }
+
+    Outcome run(SecretWitness witness) throws Exception {
+        String prefix = name.replaceAll("[^a-z0-9]+", "-");
+        byte[] keyBytes = new byte[24];
+        new SecureRandom().nextBytes(keyBytes);
+        String functionKey = HexFormat.of().formatHex(keyBytes);
+        SimulatorOptions.Builder options = SimulatorOptions.builder().retryAfterSeconds(0).seed(seed)
+                .telemetryPrinter(witness::see).keepRecentMessages(10);
+        if (assignOnRegister) {
+            options.assignOnRegister(true);
+        }
+        Instant started = Instant.now();
+        long startNanos = System.nanoTime();
+        ScheduledExecutorService chaos = Executors.newSingleThreadScheduledExecutor();
+        ExecutorService pool = Executors.newFixedThreadPool(senders);
+        Ledger ledger = new Ledger();
+        Map<String, String> deviceHubs = new HashMap<>();
+        List<String> late = new ArrayList<>();
+        try (Simulator sim = Simulator.start(options.build())) {
+            witness.secret("the group key of scenario " + name, sim.groupKey().reveal());
+            witness.secret("the function key of scenario " + name, functionKey);
+            Map<String, String> settings = new HashMap<>();
+            settings.put("IOTC_ID_SCOPE", sim.idScope());
+            settings.put("IOTC_GROUP_KEY", sim.groupKey().reveal());
+            settings.put("IOTC_DPS_HOST", sim.dpsHost());
+            settings.put("BRIDGE_ALLOW_HTTP", "true");
+            settings.put("BRIDGE_PORT", "0");
+            settings.put("BRIDGE_FUNCTION_KEY", functionKey);
+            settings.put("BRIDGE_REQUEST_BUDGET_MS", Integer.toString(BUDGET_MS));
+            settings.put("BRIDGE_DPS_MAX_REGISTRATIONS", Integer.toString(MAX_REGISTRATIONS));
+            settings.put("BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", "0");
+            settings.put("BRIDGE_SAS_TTL_MINUTES", Long.toString(TOKEN_TTL_SECONDS / 60));
+            settings.put("BRIDGE_TRANSFORMS_DIR", Path.of("transforms").toAbsolutePath().toString());
+            List<String> ids = new ArrayList<>();
+            try (LocalBridge bridge = LocalBridge.start(settings, witness.console())) {
+                Run run = new Run(sim, bridge, chaos);
+                setup.accept(run);
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(2)).build();
+                RetryingWebhookSender sender = new RetryingWebhookSender(http, bridge.port(), functionKey, 40,
+                        Duration.ofMillis(20), Duration.ofMillis(400), Duration.ofSeconds(4), witness);
+                List<String[]> messages = new ArrayList<>();
+                for (int d = 0; d < devices; d++) {
+                    ids.add(prefix + "-" + d);
+                }
+                int early = devices - lateDevices;
+                int earlyMessages = early * messagesPerDevice;
+                int lateStart = (int) (lateDevicesFrom * (earlyMessages + lateDevices * messagesPerDevice));
+                int n = 0;
+                for (int round = 0; round < messagesPerDevice; round++) {
+                    for (int d = 0; d < early; d++) {
+                        messages.add(new String[] {ids.get(d), prefix + "-m" + n, Integer.toString(n++)});
+                    }
+                }
+                List<String[]> lateMessages = new ArrayList<>();
+                for (int round = 0; round < messagesPerDevice; round++) {
+                    for (int d = early; d < devices; d++) {
+                        lateMessages.add(new String[] {ids.get(d), prefix + "-m" + n, Integer.toString(n++)});
+                    }
+                }
+                if (!lateMessages.isEmpty()) {
+                    messages.addAll(Math.min(lateStart, messages.size()), lateMessages);
+                    late.addAll(ids.subList(early, devices));
+                }
+                int total = messages.size();
+                long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+                AtomicInteger settled = new AtomicInteger();
+                List<Future<?>> work = new ArrayList<>();
+                for (String[] m : messages) {
+                    work.add(pool.submit(() -> {
+                        sender.deliver(ledger, m[0], m[1], Integer.parseInt(m[2]), giveUpAt);
+                        int done = settled.incrementAndGet();
+                        for (Trigger t : triggers) {
+                            if (done >= t.progress() * total && t.fired().compareAndSet(false, true)) {
+                                t.action().accept(run);
+                            }
+                        }
+                        return null;
+                    }));
+                }
+                for (Future<?> f : work) {
+                    f.get(120, TimeUnit.SECONDS);
+                }
+                chaos.shutdownNow();
+                sim.devices().forEach(v -> deviceHubs.put(v.deviceId(), v.hub().map(Enum::name).orElse("none")));
+            }
+            // the bridge is closed: nothing more can reach the hubs
+            SimCounters counters = sim.counters();
+            long end = Instant.now().getEpochSecond() + 1;
+            SasOracle.witnessDevices(witness, sim.groupKey().reveal(), sim.idScope(), sim.hubHosts(), ids,
+                    started.getEpochSecond() - 1, end, TOKEN_TTL_SECONDS);
+            return new Outcome(name, ledger, counters, deviceHubs, late,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+        } finally {
+            chaos.shutdownNow();
+            pool.shutdownNow();
+        }
+    }
+}
