@@ -37,7 +37,7 @@ final class HubClient {
     /** One attempt, bounded by the deadline; never throws for what the hub or the network did. */
     HubReply send(DeviceLink link, DeviceMessage message, Deadline deadline) {
         Request.Builder request = new Request.Builder()
-                .url(link.hub.events(link.deviceId))
+                .url(link.events)
                 .header("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
                 .header("iothub-contenttype", "application/json")
                 .header("iothub-contentencoding", "utf-8");

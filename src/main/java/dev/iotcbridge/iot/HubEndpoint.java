@@ -1,5 +1,7 @@
 package dev.iotcbridge.iot;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import okhttp3.HttpUrl;
 
 /**
@@ -24,14 +26,26 @@ final class HubEndpoint {
         this.apiVersion = apiVersion;
     }
 
-    /** {@code /devices/{id}/messages/events?api-version=...}, the id percent-encoded as one path segment. */
+    /**
+     * {@code /devices/{id}/messages/events?api-version=...}, the id URL-encoded as reference §4.1 asks. Built once per
+     * device link ({@link DeviceLink#events}), never per message.
+     */
     HttpUrl events(String deviceId) {
         return devices.newBuilder()
-                .addPathSegment(deviceId)
+                .addEncodedPathSegment(encodedId(deviceId))
                 .addPathSegment("messages")
                 .addPathSegment("events")
                 .addQueryParameter("api-version", apiVersion)
                 .build();
+    }
+
+    /**
+     * A device or registration id as one path segment, encoded like the SDKs and the token's {@code sr} (reference
+     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. OkHttp's {@code addPathSegment} would leave
+     * the ':' as is. Valid ids (reference §6) hold no space, so URLEncoder's '+' for a space never arises.
+     */
+    static String encodedId(String id) {
+        return URLEncoder.encode(id, StandardCharsets.UTF_8);
     }
 
     @Override
