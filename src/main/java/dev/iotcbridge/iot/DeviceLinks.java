@@ -145,14 +145,14 @@ final class DeviceLinks implements AutoCloseable {
                 mine.complete(current);
                 return mine;
             }
-            start(deviceId, modelId, failed == null, mine);
+            start(deviceId, modelId, failed, mine);
             return mine;
         }
     }
 
-    private void start(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+    private void start(String deviceId, Optional<String> modelId, DeviceLink failed, CompletableFuture<DeviceLink> result) {
         try {
-            registrations.execute(() -> register(deviceId, modelId, lookupFirst, result));
+            registrations.execute(() -> register(deviceId, modelId, failed, result));
         } catch (RejectedExecutionException e) {
             inFlight.remove(deviceId, result);
             result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration; retry in "
@@ -161,10 +161,10 @@ final class DeviceLinks implements AutoCloseable {
     }
 
     /** On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters. */
-    private void register(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+    private void register(String deviceId, Optional<String> modelId, DeviceLink failed, CompletableFuture<DeviceLink> result) {
         Deadline deadline = Deadline.after(ticker, options.registrationTimeout());
         try {
-            DeviceLink link = provisioner.provision(deviceId, modelId, lookupFirst, deadline);
+            DeviceLink link = provisioner.provision(deviceId, modelId, failed == null, deadline);
             links.put(deviceId, link);
             inFlight.remove(deviceId, result);
             result.complete(link);
@@ -175,6 +175,8 @@ final class DeviceLinks implements AutoCloseable {
             }
             if (refusal.kind == Refusal.Kind.REFUSED) {
                 links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
+            } else {
+                forgetDeadLink(deviceId, failed);
             }
             LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
                     new Object[] {deviceId, f.detail()});
@@ -182,9 +184,20 @@ final class DeviceLinks implements AutoCloseable {
             result.completeExceptionally(refusal.firstException());
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", e);
+            forgetDeadLink(deviceId, failed);
             inFlight.remove(deviceId, result);
             result.completeExceptionally(new BridgeFaultException(502,
                     "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e));
+        }
+    }
+
+    /**
+     * A re-provisioning that failed leaves no way to the device: drop the link whose hub failed, so that the next
+     * calls go straight to the refusal memory instead of paying that hub's connect timeout (or error) first.
+     */
+    private void forgetDeadLink(String deviceId, DeviceLink failed) {
+        if (failed != null) {
+            links.asMap().remove(deviceId, failed);
         }
     }
 
