@@ -14,11 +14,21 @@ final class DeviceLink {
     final String deviceId;
     /** The send-event URL, built once here so that the hot path builds no URL per message. */
     final HttpUrl events;
+    /**
+     * Whether a full DPS registration made this link (DPS re-evaluated the assignment), rather than a status lookup
+     * (DPS repeated the assignment it had): only the former answers a re-provisioning after a hub failure.
+     */
+    final boolean registered;
     private final byte[] key;
     private volatile Token token;
 
     DeviceLink(HubEndpoint hub, String deviceId, byte[] key) {
+        this(hub, deviceId, key, false);
+    }
+
+    DeviceLink(HubEndpoint hub, String deviceId, byte[] key, boolean registered) {
         this.hub = hub;
+        this.registered = registered;
         this.deviceId = deviceId;
         this.events = hub.events(deviceId);
         this.key = key;

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -40,21 +41,22 @@ final class Provisioner {
     }
 
     /**
-     * @param lookupFirst whether a registration status lookup may answer: yes for a device the bridge has no link
-     *                    for (cold cache: DPS very likely knows it already), no when re-provisioning after its hub
-     *                    failed, because the lookup would return that same stale hub; only a full registration
-     *                    makes DPS re-evaluate the assignment.
+     * @param lookupAllowed whether a registration status lookup may answer: yes for a device the bridge has no link
+     *                      for (cold cache: DPS very likely knows it already), no when re-provisioning after its hub
+     *                      failed, because the lookup would return that same stale hub; only a full registration
+     *                      makes DPS re-evaluate the assignment. Asked again when the lookup answers: a
+     *                      re-provisioner may have joined meanwhile.
      */
-    DeviceLink provision(String registrationId, Optional<String> modelId, boolean lookupFirst, Deadline deadline)
+    DeviceLink provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline)
             throws DpsFailure {
         int first = preferredKey;
-        if (lookupFirst) {
+        if (lookupAllowed.getAsBoolean()) {
             byte[] key = keys.get(first).deviceKey(registrationId);
             try {
                 Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
-                if (known.isPresent()) {
+                if (known.isPresent() && lookupAllowed.getAsBoolean()) {
                     LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
-                    return link(registrationId, known.get(), key);
+                    return link(registrationId, known.get(), key, false);
                 }
             } catch (DpsFailure e) {
                 // 404 for a device DPS never saw, or any other refusal: a registration decides, with its own errors.
@@ -100,7 +102,7 @@ final class Provisioner {
                             + " using it first from now on (key rotation in progress?)");
                 }
                 LOG.info(() -> "device " + registrationId + " assigned to " + a.assignedHub());
-                return link(registrationId, a, key);
+                return link(registrationId, a, key, true);
             } catch (DpsFailure e) {
                 if (e.kind != Kind.UNAUTHORIZED) {
                     throw e;
@@ -113,12 +115,12 @@ final class Provisioner {
         throw unauthorized;
     }
 
-    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key) {
+    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key, boolean registered) {
         HubEndpoint hub = hubs.computeIfAbsent(a.assignedHub(),
                 name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
         // With group enrollments the hub device id is the registration id: keep one String for both.
         String deviceId = a.deviceId().equals(registrationId) ? registrationId : a.deviceId();
-        return new DeviceLink(hub, deviceId, key);
+        return new DeviceLink(hub, deviceId, key, registered);
     }
 
     private static Duration jittered(Duration d) {
