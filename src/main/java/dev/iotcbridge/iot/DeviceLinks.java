@@ -177,10 +177,15 @@ final class DeviceLinks implements AutoCloseable {
         }
     }
 
-    /** On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters. */
+    /**
+     * On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters, and
+     * always releases them: whatever escapes (an Error included) must not leave a flight that nobody completes,
+     * or every call for the device would wait on it until the process restarts.
+     */
     private void register(String deviceId, Optional<String> modelId, Flight flight) {
         CompletableFuture<DeviceLink> result = flight.result;
         Deadline deadline = Deadline.after(ticker, options.registrationTimeout());
+        BridgeException failure = null;
         try {
             DeviceLink link = provisioner.provision(deviceId, modelId, flight::lookupAllowed, deadline);
             links.put(deviceId, link);
@@ -198,14 +203,18 @@ final class DeviceLinks implements AutoCloseable {
             }
             LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
                     new Object[] {deviceId, f.detail()});
-            inFlight.remove(deviceId, flight);
-            result.completeExceptionally(refusal.firstException());
+            failure = refusal.firstException();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", e);
             forgetDeadLink(deviceId, flight.failed);
-            inFlight.remove(deviceId, flight);
-            result.completeExceptionally(new BridgeFaultException(502,
-                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e));
+            failure = new BridgeFaultException(502,
+                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e);
+        } finally {
+            if (!result.isDone()) {
+                inFlight.remove(deviceId, flight);
+                result.completeExceptionally(failure != null ? failure : new BridgeFaultException(502,
+                        "the registration of device " + deviceId + " failed inside the bridge", null));
+            }
         }
     }
 

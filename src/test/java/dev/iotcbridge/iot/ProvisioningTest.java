@@ -320,4 +320,31 @@ class ProvisioningTest extends IotRig {
         assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("400004"), e.getMessage());
     }
+
+    @Test
+    void anErrorInARegistrationDoesNotLeaveTheDeviceRegisteringForever() {
+        lookupUnknown("sensor-001");
+        registerViaPoll("sensor-001", hubA, 3);
+        hubAccepts(hubA, "sensor-001");
+        RecordingSleeper recording = sleeper;
+        AtomicInteger sleeps = new AtomicInteger();
+        sleeper = new RecordingSleeper(time) {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                if (sleeps.getAndIncrement() == 0) {
+                    throw new NoClassDefFoundError("dev/iotcbridge/Missing"); // not an Exception: nothing catches it
+                }
+                recording.sleep(d);
+            }
+        };
+        IotHubSender sender = sender();
+
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class,
+                () -> sender.send(message("sensor-001"), Duration.ofSeconds(1))));
+        assertEquals(502, e.status());
+
+        sender.send(message("sensor-001"), BUDGET); // a new registration, not a wait on the dead one
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
 }
