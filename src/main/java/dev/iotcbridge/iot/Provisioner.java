@@ -50,29 +50,25 @@ final class Provisioner {
     DeviceLink provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline)
             throws DpsFailure {
         int first = preferredKey;
-        if (lookupAllowed.getAsBoolean()) {
-            byte[] key = keys.get(first).deviceKey(registrationId);
-            try {
-                Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
-                if (known.isPresent() && lookupAllowed.getAsBoolean()) {
-                    LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
-                    return link(registrationId, known.get(), key, false);
-                }
-            } catch (DpsFailure e) {
-                // 404 for a device DPS never saw, or any other refusal: a registration decides, with its own errors.
-                LOG.fine(() -> "registration lookup of " + registrationId + " gave " + e.detail() + "; registering");
-            }
-        }
+        boolean lookupAnswered = false;
         DpsFailure last = null;
         for (int attempt = 0; ; attempt++) {
             try {
+                if (!lookupAnswered && lookupAllowed.getAsBoolean()) {
+                    Optional<DeviceLink> known = lookup(registrationId, first, lookupAllowed, deadline);
+                    if (known.isPresent()) {
+                        return known.get();
+                    }
+                    lookupAnswered = true; // DPS does not know the device (or will not say): register, and only that
+                }
                 return registerWithRotation(registrationId, modelId, first, deadline);
             } catch (DpsFailure e) {
                 last = e;
                 if (!e.transientFailure()) {
                     throw e;
                 }
-                // DPS at-scale guidance: honour retry-after, else exponential back-off with jitter.
+                // DPS at-scale guidance: honour retry-after, else exponential back-off with jitter. A throttled or
+                // failing lookup waits like a register would: going straight on would double the load on DPS.
                 Duration wait = e.retryAfter != null ? e.retryAfter : jittered(Duration.ofSeconds(1L << Math.min(attempt, 4)));
                 if (!deadline.allows(wait)) {
                     throw last;
@@ -85,6 +81,31 @@ final class Provisioner {
                     throw last;
                 }
             }
+        }
+    }
+
+    /**
+     * The status lookup: the device's current link if DPS already assigned it, empty when a registration must decide.
+     *
+     * @throws DpsFailure only for a transient failure (429, 5xx, unreachable): the caller backs off before asking again
+     */
+    private Optional<DeviceLink> lookup(String registrationId, int keyIndex, BooleanSupplier lookupAllowed, Deadline deadline)
+            throws DpsFailure {
+        byte[] key = keys.get(keyIndex).deviceKey(registrationId);
+        try {
+            Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
+            if (known.isPresent() && lookupAllowed.getAsBoolean()) {
+                LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
+                return Optional.of(link(registrationId, known.get(), key, false));
+            }
+            return Optional.empty();
+        } catch (DpsFailure e) {
+            if (e.transientFailure()) {
+                throw e;
+            }
+            // 404 for a device DPS never saw, or any other refusal: a registration decides, with its own errors.
+            LOG.fine(() -> "registration lookup of " + registrationId + " gave " + e.detail() + "; registering");
+            return Optional.empty();
         }
     }
 

@@ -32,6 +32,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 
 /** The cold path: status lookup, registration and polling, single flight, back-off memory, the cap, key rotation. */
 class ProvisioningTest extends IotRig {
@@ -345,6 +346,43 @@ class ProvisioningTest extends IotRig {
 
         sender.send(message("sensor-001"), BUDGET); // a new registration, not a wait on the dead one
         assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void aThrottledLookupBacksOffInsteadOfRegisteringAtOnce() {
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).willReturn(json(429,
+                "{\"errorCode\":429001,\"message\":\"throttled\"}").withHeader("Retry-After", "10")));
+        registerAssigned("sensor-001", hubA);
+        hubAccepts(hubA, "sensor-001");
+        IotHubSender sender = sender(settings(), o -> o.withRegistrationTimeout(Duration.ofSeconds(15)));
+
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(503, first.status());
+        assertEquals(Duration.ofSeconds(10), first.retryAfter().orElseThrow());
+        assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")), "no second request into the throttling");
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "asked again after DPS's Retry-After");
+        assertEquals(List.of(Duration.ofSeconds(10)), sleeper.waits());
+
+        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(429, again.status());
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "remembered: DPS not asked");
+    }
+
+    @Test
+    void aLookupAnswered5xxIsRetriedLaterNotFollowedByARegistration() {
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).inScenario("dps").whenScenarioStateIs(STARTED)
+                .willReturn(json(503, "{\"errorCode\":503000}").withHeader("Retry-After", "2")).willSetStateTo("up"));
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).inScenario("dps").whenScenarioStateIs("up")
+                .willReturn(json(200, registrationState("sensor-001", hubName(hubA)))));
+        registerAssigned("sensor-001", hubA);
+        hubAccepts(hubA, "sensor-001");
+
+        sender().send(message("sensor-001"), BUDGET);
+
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")));
+        assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
 }
