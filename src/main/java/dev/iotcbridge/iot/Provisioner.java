@@ -22,7 +22,7 @@ final class Provisioner {
     private final DpsClient dps;
     private final IotOptions options;
     private final Sleeper sleeper;
-    private final List<GroupKey> keys;
+    private final List<DeviceKeySource> keys;
     /**
      * Index of the group key DPS accepted last. During a rotation the primary is refused for every device; starting
      * with the key that worked saves each registration a doomed 401 round trip.
@@ -32,12 +32,17 @@ final class Provisioner {
     private final ConcurrentHashMap<String, HubEndpoint> hubs = new ConcurrentHashMap<>();
 
     Provisioner(DpsClient dps, IotOptions options, Sleeper sleeper) {
+        this(dps, options.secondaryKey().isPresent()
+                ? List.of(options.primaryKey(), options.secondaryKey().get())
+                : List.of(options.primaryKey()), options, sleeper);
+    }
+
+    /** @param keys the group keys in the order DPS is to be asked with them: primary, then secondary */
+    Provisioner(DpsClient dps, List<? extends DeviceKeySource> keys, IotOptions options, Sleeper sleeper) {
         this.dps = dps;
+        this.keys = List.copyOf(keys);
         this.options = options;
         this.sleeper = sleeper;
-        this.keys = options.secondaryKey().isPresent()
-                ? List.of(options.primaryKey(), options.secondaryKey().get())
-                : List.of(options.primaryKey());
     }
 
     /**
@@ -50,18 +55,19 @@ final class Provisioner {
     DeviceLink provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline)
             throws DpsFailure {
         int first = preferredKey;
+        DerivedKeys derived = new DerivedKeys(registrationId);
         boolean lookupAnswered = false;
         DpsFailure last = null;
         for (int attempt = 0; ; attempt++) {
             try {
                 if (!lookupAnswered && lookupAllowed.getAsBoolean()) {
-                    Optional<DeviceLink> known = lookup(registrationId, first, lookupAllowed, deadline);
+                    Optional<DeviceLink> known = lookup(registrationId, derived.get(first), lookupAllowed, deadline);
                     if (known.isPresent()) {
                         return known.get();
                     }
                     lookupAnswered = true; // DPS does not know the device (or will not say): register, and only that
                 }
-                return registerWithRotation(registrationId, modelId, first, deadline);
+                return registerWithRotation(registrationId, modelId, first, derived, deadline);
             } catch (DpsFailure e) {
                 last = e;
                 if (!e.transientFailure()) {
@@ -89,9 +95,8 @@ final class Provisioner {
      *
      * @throws DpsFailure only for a transient failure (429, 5xx, unreachable): the caller backs off before asking again
      */
-    private Optional<DeviceLink> lookup(String registrationId, int keyIndex, BooleanSupplier lookupAllowed, Deadline deadline)
+    private Optional<DeviceLink> lookup(String registrationId, byte[] key, BooleanSupplier lookupAllowed, Deadline deadline)
             throws DpsFailure {
-        byte[] key = keys.get(keyIndex).deviceKey(registrationId);
         try {
             Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
             if (known.isPresent() && lookupAllowed.getAsBoolean()) {
@@ -109,12 +114,12 @@ final class Provisioner {
         }
     }
 
-    private DeviceLink registerWithRotation(String registrationId, Optional<String> modelId, int first, Deadline deadline)
-            throws DpsFailure {
+    private DeviceLink registerWithRotation(String registrationId, Optional<String> modelId, int first, DerivedKeys derived,
+            Deadline deadline) throws DpsFailure {
         DpsFailure unauthorized = null;
         for (int i = 0; i < keys.size(); i++) {
             int k = (first + i) % keys.size();
-            byte[] key = keys.get(k).deviceKey(registrationId);
+            byte[] key = derived.get(k);
             try {
                 DpsClient.Assignment a = dps.register(registrationId, key, modelId, deadline);
                 if (k != preferredKey) {
@@ -142,6 +147,27 @@ final class Provisioner {
         // With group enrollments the hub device id is the registration id: keep one String for both.
         String deviceId = a.deviceId().equals(registrationId) ? registrationId : a.deviceId();
         return new DeviceLink(hub, deviceId, key, registered);
+    }
+
+    /**
+     * The device's key under each group key, derived when first needed: once per provisioning, however many lookups,
+     * registrations and retries it takes.
+     */
+    private final class DerivedKeys {
+
+        private final String registrationId;
+        private final byte[][] byIndex = new byte[keys.size()][];
+
+        DerivedKeys(String registrationId) {
+            this.registrationId = registrationId;
+        }
+
+        byte[] get(int k) {
+            if (byIndex[k] == null) {
+                byIndex[k] = keys.get(k).deviceKey(registrationId);
+            }
+            return byIndex[k];
+        }
     }
 
     private static Duration jittered(Duration d) {
