@@ -245,4 +245,16 @@ class HubSendTest extends IotRig {
         assertThrows(BadInputException.class, () -> sender.send(badValue, BUDGET));
         assertEquals(0, dps.getAllServeEvents().size() + hubA.getAllServeEvents().size());
     }
+
+    @Test
+    void headerRulesAreTheValidatorsEmptyValuesAndMessageIdsIncluded() {
+        IotHubSender sender = provisionedOn(hubA);
+        DeviceMessage emptyValue = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.empty(), Map.of("unit", ""));
+        assertEquals(400, safe(assertThrows(BadInputException.class, () -> sender.send(emptyValue, BUDGET))).status());
+        DeviceMessage slashId = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.of("ttn/4711"), Map.of());
+        assertEquals(400, safe(assertThrows(BadInputException.class, () -> sender.send(slashId, BUDGET))).status());
+        assertEquals(0, dps.getAllServeEvents().size() + hubA.getAllServeEvents().size());
+    }
 }
