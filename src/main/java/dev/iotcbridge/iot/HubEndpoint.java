@@ -2,6 +2,7 @@ package dev.iotcbridge.iot;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 import okhttp3.HttpUrl;
 
 /**
@@ -11,14 +12,18 @@ import okhttp3.HttpUrl;
  */
 final class HubEndpoint {
 
+    /** A DNS name or IPv4 address and an optional port: nothing a URL parser would read as user info, path or query. */
+    private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?");
+
     /** Exactly DPS's {@code assignedHub}: the token's {@code sr} is signed over it. */
     final String name;
     private final HttpUrl devices;
     private final String apiVersion;
 
+    /** @throws IllegalArgumentException when {@code name} is not a host[:port] */
     HubEndpoint(String name, String scheme, String apiVersion) {
         this.name = name;
-        HttpUrl parsed = HttpUrl.parse(scheme + "://" + name + "/devices");
+        HttpUrl parsed = HOST_PORT.matcher(name).matches() ? HttpUrl.parse(scheme + "://" + name + "/devices") : null;
         if (parsed == null || !parsed.encodedPath().equals("/devices")) {
             throw new IllegalArgumentException("DPS assigned a hub that is not a host[:port]: '" + name + "'");
         }

@@ -141,9 +141,16 @@ final class Provisioner {
         throw unauthorized;
     }
 
-    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key, boolean registered) {
-        HubEndpoint hub = hubs.computeIfAbsent(a.assignedHub(),
-                name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
+    private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key, boolean registered) throws DpsFailure {
+        HubEndpoint hub = hubs.get(a.assignedHub());
+        if (hub == null) {
+            try {
+                hub = hubs.computeIfAbsent(a.assignedHub(), name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
+            } catch (IllegalArgumentException e) {
+                // DPS's answer, not the bridge's fault: a 502 remembered for the failure back-off like any DPS fault
+                throw new DpsFailure(Kind.FAILED, 0, 0, null, "DPS assigned a hub that is not a host[:port]", null);
+            }
+        }
         // With group enrollments the hub device id is the registration id: keep one String for both.
         String deviceId = a.deviceId().equals(registrationId) ? registrationId : a.deviceId();
         return new DeviceLink(hub, deviceId, key, registered);

@@ -385,4 +385,74 @@ class ProvisioningTest extends IotRig {
         assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
+
+    private static String failedOperation(String id, int errorCode) {
+        return "{\"operationId\":\"5.x\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"" + id + "\","
+                + "\"status\":\"failed\",\"errorCode\":" + errorCode + ",\"errorMessage\":\"Custom allocation failed\"}}";
+    }
+
+    @Test
+    void failedWithAnotherCodeIsDpsMisbehaving502RememberedForTheFailureBackoff() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200, failedOperation("sensor-001", 400301))));
+        IotHubSender sender = sender();
+
+        BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(502, first.status());
+        assertTrue(first.getMessage().contains("400301"), first.getMessage());
+
+        time.advance(Duration.ofSeconds(4));                   // inside the 5 s failure back-off
+        assertEquals(502, safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET))).status());
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), "answered from memory");
+
+        time.advance(Duration.ofSeconds(2));
+        assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET));
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")), "asked DPS again after the back-off");
+    }
+
+    @Test
+    void disabledEnrollmentIsRefused403() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200,
+                "{\"operationId\":\"5.x\",\"status\":\"disabled\",\"registrationState\":{\"registrationId\":\"sensor-001\","
+                        + "\"status\":\"disabled\"}}")));
+        IotHubSender sender = sender();
+
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(403, e.status());
+        assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
+        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
+        safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")));
+    }
+
+    @Test
+    void dpsHttp403IsRefused403() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(403,
+                "{\"errorCode\":403000,\"message\":\"Forbidden\"}")));
+
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender().send(message("sensor-001"), BUDGET)));
+
+        assertEquals(403, e.status());
+        assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
+        assertTrue(e.getMessage().contains("403"), e.getMessage());
+    }
+
+    @Test
+    void aMalformedAssignedHubIsAClean502RememberedLikeAnyDpsFault() {
+        for (String hub : List.of("hub.example/evil", "user@hub.example", "hub.example:99999x")) {
+            dps.resetAll();
+            lookupUnknown("sensor-001");
+            dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200, assignedOperation("sensor-001", hub))));
+            IotHubSender sender = sender();
+
+            BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+            assertEquals(502, first.status(), hub);
+            assertTrue(first.getMessage().contains("host[:port]"), first.getMessage());
+
+            assertEquals(502, safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET))).status());
+            assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), hub + ": remembered, DPS not asked again");
+        }
+    }
 }
