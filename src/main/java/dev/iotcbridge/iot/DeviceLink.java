@@ -48,10 +48,6 @@ final class DeviceLink {
         return t.value;
     }
 
-    byte[] key() {
-        return key;
-    }
-
     @Override
     public String toString() {
         return "DeviceLink[" + deviceId + " -> " + hub + "]"; // never the key or the token

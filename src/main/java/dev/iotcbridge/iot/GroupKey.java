@@ -27,11 +27,6 @@ public final class GroupKey implements DeviceKeySource {
         return Hmac.sha256(key, registrationId.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The device key as IoT Central shows it (base64), for operators who connect a device by hand. */
-    public String deviceKeyBase64(String registrationId) {
-        return Base64.getEncoder().encodeToString(deviceKey(registrationId));
-    }
-
     @Override
     public String toString() {
         return "GroupKey[hidden]";
