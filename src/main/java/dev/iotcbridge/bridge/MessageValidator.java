@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.iot.DeviceMessage;
+import dev.iotcbridge.iot.HubHeaderRules;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -40,10 +41,6 @@ final class MessageValidator {
     private static final int DTMI_MAX = 2048;
     /** DTDL name of a component. */
     private static final Pattern COMPONENT = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?");
-    /** Characters IoT Hub accepts in application property names and values over HTTPS (reference §4.2). */
-    private static final Pattern PROPERTY_TEXT = Pattern.compile("[A-Za-z0-9!#$%&'*+.^_`|~-]+");
-    /** IoT Hub message id: ASCII alphanumerics and these symbols, up to 128 characters. */
-    private static final Pattern MESSAGE_ID = Pattern.compile("[A-Za-z0-9\\-:.+%_#*?!(),=@;$']{1,128}");
     /** IoT Hub's device-to-cloud message limit counts body and properties (reference §6). */
     static final int HUB_MESSAGE_LIMIT = 256 * 1024;
     private static final Set<String> FIELDS = Set.of(
@@ -138,7 +135,7 @@ final class MessageValidator {
         });
         Optional<String> messageId = optionalText(where, "messageId", node.get("messageId"));
         messageId.ifPresent(m -> {
-            if (!MESSAGE_ID.matcher(m).matches()) {
+            if (!HubHeaderRules.isMessageId(m)) { // the sender's own rules (reference §4.2, [S11])
                 throw BadInputException.badRequest(where + ": messageId '" + abbreviate(m)
                         + "' must be 1 to 128 ASCII letters, digits or - : . + % _ # * ? ! ( ) , = @ ; $ '");
             }
@@ -187,7 +184,7 @@ final class MessageValidator {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             JsonNode value = e.getValue();
-            if (!PROPERTY_TEXT.matcher(name).matches()) {
+            if (!HubHeaderRules.isHeaderToken(name)) {
                 throw BadInputException.badRequest(where + ": property name '" + abbreviate(name)
                         + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~");
             }
@@ -199,7 +196,7 @@ final class MessageValidator {
                         + article(value.getNodeType()));
             }
             String text = value.asText();
-            if (!PROPERTY_TEXT.matcher(text).matches()) {
+            if (!HubHeaderRules.isHeaderToken(text)) {
                 throw BadInputException.badRequest(where + ": property '" + name + "' value '" + abbreviate(text)
                         + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (no spaces)");
             }

@@ -1,5 +1,7 @@
 package dev.iotcbridge.iot;
 
+import okhttp3.HttpUrl;
+
 /**
  * What the bridge remembers of one provisioned device: its hub, its hub device id, its key and its current token.
  * Kept small because 100,000 of them live in the cache: the hub is shared, the device id is usually the cache key's
@@ -10,12 +12,25 @@ final class DeviceLink {
 
     final HubEndpoint hub;
     final String deviceId;
+    /** The send-event URL, built once here so that the hot path builds no URL per message. */
+    final HttpUrl events;
+    /**
+     * Whether a full DPS registration made this link (DPS re-evaluated the assignment), rather than a status lookup
+     * (DPS repeated the assignment it had): only the former answers a re-provisioning after a hub failure.
+     */
+    final boolean registered;
     private final byte[] key;
     private volatile Token token;
 
     DeviceLink(HubEndpoint hub, String deviceId, byte[] key) {
+        this(hub, deviceId, key, false);
+    }
+
+    DeviceLink(HubEndpoint hub, String deviceId, byte[] key, boolean registered) {
         this.hub = hub;
+        this.registered = registered;
         this.deviceId = deviceId;
+        this.events = hub.events(deviceId);
         this.key = key;
     }
 
@@ -31,10 +46,6 @@ final class DeviceLink {
             token = t;
         }
         return t.value;
-    }
-
-    byte[] key() {
-        return key;
     }
 
     @Override

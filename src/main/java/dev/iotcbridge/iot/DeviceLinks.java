@@ -41,7 +41,7 @@ final class DeviceLinks implements AutoCloseable {
 
     private final Cache<String, DeviceLink> links;
     private final Cache<String, Refusal> refusals;
-    private final ConcurrentHashMap<String, CompletableFuture<DeviceLink>> inFlight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Flight> inFlight = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor registrations;
     private final Provisioner provisioner;
     private final IotOptions options;
@@ -122,51 +122,74 @@ final class DeviceLinks implements AutoCloseable {
 
     private CompletableFuture<DeviceLink> provisioning(String deviceId, Optional<String> modelId, DeviceLink failed) {
         while (true) {
-            CompletableFuture<DeviceLink> running = inFlight.get(deviceId);
+            Flight running = inFlight.get(deviceId);
             if (running != null) {
-                return running; // single flight: join the registration already under way
+                if (failed == null || running.failed != null) {
+                    return running.result; // single flight: join the registration already under way
+                }
+                // A cold-cache flight may answer from the status lookup, which names the hub that just failed:
+                // make it a full registration, and check what it brings in case its lookup had already answered.
+                running.failed = failed;
+                return running.result.thenCompose(link -> serves(link, failed)
+                        ? CompletableFuture.completedFuture(link) : provisioning(deviceId, modelId, failed));
             }
             DeviceLink current = links.getIfPresent(deviceId);
-            if (current != null && current != failed) {
-                return CompletableFuture.completedFuture(current); // someone else re-provisioned it meanwhile
+            if (current != null && serves(current, failed)) {
+                return CompletableFuture.completedFuture(current); // cached, or someone else re-provisioned it meanwhile
             }
             Refusal refusal = refusals.getIfPresent(deviceId);
             if (refusal != null) {
                 return CompletableFuture.failedFuture(refusal.toException(ticker.read()));
             }
-            CompletableFuture<DeviceLink> mine = new CompletableFuture<>();
+            Flight mine = new Flight(failed);
             if (inFlight.putIfAbsent(deviceId, mine) != null) {
                 continue; // lost the race to another caller: join theirs
             }
             // A registration may have finished between our checks and our claim: its link is in the cache now.
             current = links.getIfPresent(deviceId);
-            if (current != null && current != failed) {
+            if (current != null && serves(current, failed)) {
                 inFlight.remove(deviceId, mine);
-                mine.complete(current);
-                return mine;
+                mine.result.complete(current);
+                return mine.result;
             }
-            start(deviceId, modelId, failed == null, mine);
-            return mine;
+            start(deviceId, modelId, mine);
+            return mine.result;
         }
     }
 
-    private void start(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+    /**
+     * Whether a cached link can serve a caller whose link {@code failed} (null: any link serves). A link on another
+     * hub can; one on the same hub only if a full registration made it, because a status lookup just repeats the
+     * assignment that failed. Compared by hub name, not by link identity: a lookup makes a new link to the old hub.
+     */
+    private static boolean serves(DeviceLink current, DeviceLink failed) {
+        return failed == null
+                || (current != failed && (current.registered || !current.hub.name.equals(failed.hub.name)));
+    }
+
+    private void start(String deviceId, Optional<String> modelId, Flight flight) {
         try {
-            registrations.execute(() -> register(deviceId, modelId, lookupFirst, result));
+            registrations.execute(() -> register(deviceId, modelId, flight));
         } catch (RejectedExecutionException e) {
-            inFlight.remove(deviceId, result);
-            result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration; retry in "
+            inFlight.remove(deviceId, flight);
+            flight.result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration; retry in "
                     + options.failureBackoff().toSeconds() + " s", options.failureBackoff()));
         }
     }
 
-    /** On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters. */
-    private void register(String deviceId, Optional<String> modelId, boolean lookupFirst, CompletableFuture<DeviceLink> result) {
+    /**
+     * On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters, and
+     * always releases them: whatever escapes (an Error included) must not leave a flight that nobody completes,
+     * or every call for the device would wait on it until the process restarts.
+     */
+    private void register(String deviceId, Optional<String> modelId, Flight flight) {
+        CompletableFuture<DeviceLink> result = flight.result;
         Deadline deadline = Deadline.after(ticker, options.registrationTimeout());
+        BridgeException failure = null;
         try {
-            DeviceLink link = provisioner.provision(deviceId, modelId, lookupFirst, deadline);
+            DeviceLink link = provisioner.provision(deviceId, modelId, flight::lookupAllowed, deadline);
             links.put(deviceId, link);
-            inFlight.remove(deviceId, result);
+            inFlight.remove(deviceId, flight);
             result.complete(link);
         } catch (DpsFailure f) {
             Refusal refusal = refusal(deviceId, f);
@@ -175,16 +198,33 @@ final class DeviceLinks implements AutoCloseable {
             }
             if (refusal.kind == Refusal.Kind.REFUSED) {
                 links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
+            } else {
+                forgetDeadLink(deviceId, flight.failed);
             }
             LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
                     new Object[] {deviceId, f.detail()});
-            inFlight.remove(deviceId, result);
-            result.completeExceptionally(refusal.firstException());
+            failure = refusal.firstException();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", e);
-            inFlight.remove(deviceId, result);
-            result.completeExceptionally(new BridgeFaultException(502,
-                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e));
+            forgetDeadLink(deviceId, flight.failed);
+            failure = new BridgeFaultException(502,
+                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e);
+        } finally {
+            if (!result.isDone()) {
+                inFlight.remove(deviceId, flight);
+                result.completeExceptionally(failure != null ? failure : new BridgeFaultException(502,
+                        "the registration of device " + deviceId + " failed inside the bridge", null));
+            }
+        }
+    }
+
+    /**
+     * A re-provisioning that failed leaves no way to the device: drop the link whose hub failed, so that the next
+     * calls go straight to the refusal memory instead of paying that hub's connect timeout (or error) first.
+     */
+    private void forgetDeadLink(String deviceId, DeviceLink failed) {
+        if (failed != null) {
+            links.asMap().remove(deviceId, failed);
         }
     }
 
@@ -219,6 +259,25 @@ final class DeviceLinks implements AutoCloseable {
     @Override
     public void close() {
         registrations.shutdownNow();
+    }
+
+    /** One registration under way, joined by every caller that needs the device meanwhile. */
+    private static final class Flight {
+
+        final CompletableFuture<DeviceLink> result = new CompletableFuture<>();
+        /**
+         * The link whose hub failed, when a re-provisioner started or joined this flight: the status lookup would
+         * name that hub again, so only a full registration may answer. Null for a cold-cache flight.
+         */
+        volatile DeviceLink failed;
+
+        Flight(DeviceLink failed) {
+            this.failed = failed;
+        }
+
+        boolean lookupAllowed() {
+            return failed == null;
+        }
     }
 
     /** A remembered refusal: what to answer until the window ends. */

@@ -141,7 +141,7 @@ final class DpsClient {
     private HttpUrl.Builder registrationUrl(String registrationId) {
         return scope.newBuilder()
                 .addPathSegment("registrations")
-                .addPathSegment(registrationId)
+                .addEncodedPathSegment(HubEndpoint.encodedId(registrationId)) // reference §2.3: ':' travels as %3A
                 .setQueryParameter("api-version", options.dpsApiVersion());
     }
 

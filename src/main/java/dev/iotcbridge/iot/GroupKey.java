@@ -9,7 +9,7 @@ import java.util.Base64;
  * {@code HMAC-SHA256(key = base64decode(groupKey), msg = UTF-8(registrationId))} (reference §1). The device key is
  * kept as its 32 raw bytes: that is what signs its tokens, so it is never base64-encoded and decoded again.
  */
-public final class GroupKey {
+public final class GroupKey implements DeviceKeySource {
 
     private final byte[] key;
 
@@ -22,13 +22,9 @@ public final class GroupKey {
     }
 
     /** The raw device key: HMAC over the exact id bytes, so case matters (callers keep one spelling per device). */
+    @Override
     public byte[] deviceKey(String registrationId) {
         return Hmac.sha256(key, registrationId.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The device key as IoT Central shows it (base64), for operators who connect a device by hand. */
-    public String deviceKeyBase64(String registrationId) {
-        return Base64.getEncoder().encodeToString(deviceKey(registrationId));
     }
 
     @Override

@@ -37,7 +37,7 @@ final class HubClient {
     /** One attempt, bounded by the deadline; never throws for what the hub or the network did. */
     HubReply send(DeviceLink link, DeviceMessage message, Deadline deadline) {
         Request.Builder request = new Request.Builder()
-                .url(link.hub.events(link.deviceId))
+                .url(link.events)
                 .header("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
                 .header("iothub-contenttype", "application/json")
                 .header("iothub-contentencoding", "utf-8");
@@ -71,29 +71,25 @@ final class HubClient {
     }
 
     /**
-     * Checks what becomes a header against reference §4.2 (application property names and values, and the component:
-     * ASCII alphanumerics and {@code !#$%&'*+-.^_`|~}); the message id may also hold the other printable ASCII that
-     * IoT Hub allows in ids. Once per message, before any attempt; the handler checks the same, this keeps the
-     * sender safe for other callers.
+     * Checks what becomes a header against {@link HubHeaderRules} (the webhook handler checks the same rules), plus
+     * the timestamp, which must be printable. Once per message, before any attempt: keeps the sender safe for
+     * other callers.
      */
     static void check(DeviceMessage message) {
         for (Map.Entry<String, String> p : message.properties().entrySet()) {
-            if (!token(p.getKey()) || !(p.getValue().isEmpty() || token(p.getValue()))) {
+            if (!HubHeaderRules.isHeaderToken(p.getKey()) || !HubHeaderRules.isHeaderToken(p.getValue())) {
                 throw BadInputException.badRequest("message property '" + printable(p.getKey()) + "' of device "
-                        + message.deviceId() + " has a name or value IoT Hub cannot carry over HTTPS: use ASCII letters, "
-                        + "digits and !#$%&'*+-.^_`|~ only");
+                        + message.deviceId() + " has a name or value IoT Hub cannot carry over HTTPS: use 1 or more ASCII "
+                        + "letters, digits and !#$%&'*+-.^_`|~ only");
             }
         }
-        if (message.component().isPresent() && !token(message.component().get())) {
+        if (message.component().isPresent() && !HubHeaderRules.isHeaderToken(message.component().get())) {
             throw BadInputException.badRequest("component '" + printable(message.component().get()) + "' of device "
                     + message.deviceId() + " must be ASCII letters, digits and !#$%&'*+-.^_`|~");
         }
-        if (message.messageId().isPresent()) {
-            String id = message.messageId().get();
-            if (id.isEmpty() || id.length() > 128 || !visibleAscii(id)) {
-                throw BadInputException.badRequest("messageId of device " + message.deviceId()
-                        + " must be 1 to 128 printable ASCII characters without spaces");
-            }
+        if (message.messageId().isPresent() && !HubHeaderRules.isMessageId(message.messageId().get())) {
+            throw BadInputException.badRequest("messageId '" + printable(message.messageId().get()) + "' of device "
+                    + message.deviceId() + " must be 1 to 128 ASCII letters, digits or - : . + % _ # * ? ! ( ) , = @ ; $ '");
         }
         if (message.creationTimeUtc().isPresent() && !visibleAscii(message.creationTimeUtc().get())) {
             throw BadInputException.badRequest("timestamp of device " + message.deviceId() + " is not printable ASCII");
@@ -107,21 +103,6 @@ final class HubClient {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean token(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
-            if (!ok) {
                 return false;
             }
         }

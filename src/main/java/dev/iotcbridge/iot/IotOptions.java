@@ -3,11 +3,16 @@ package dev.iotcbridge.iot;
 import dev.iotcbridge.config.InvalidSettingException;
 import dev.iotcbridge.config.Settings;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * What the forwarding core needs from {@link Settings}, plus the few tuning values that are not settings because
- * no operator should need to change them (they are here, named, so that tests can).
+ * no operator should need to change them (named defaults below; tests change them through {@link #toBuilder()}).
+ *
+ * <pre>
+ * IotOptions o = IotOptions.from(settings).toBuilder().registrationTimeout(Duration.ofSeconds(15)).build();
+ * </pre>
  *
  * @param registrationTimeout   how long one provisioning (lookup, register, polls, DPS retries) may run in the
  *                              background; it may outlive the webhook call that started it and serve its retry
@@ -49,35 +54,178 @@ public record IotOptions(
         Duration retryBase,
         Duration retryCap) {
 
+    /** A registration is PUT plus polls ~3 s apart; one that needs more than a minute is not going to finish. */
+    public static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
+    /** Devices that may wait for a registration slot after a cold start, before callers get 503. */
+    public static final int REGISTRATION_QUEUE = 1_000;
+    public static final Duration FAILURE_BACKOFF = Duration.ofSeconds(5);
+    /** DPS's own usual Retry-After between polls. */
+    public static final Duration PENDING_RETRY_AFTER = Duration.ofSeconds(3);
+    public static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
+    public static final int MAX_POLLS = 30;
+    public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
+    public static final int MAX_IDLE_CONNECTIONS = 1_024;
+    public static final Duration RETRY_BASE = Duration.ofMillis(100);
+    public static final Duration RETRY_CAP = Duration.ofSeconds(1);
+
     public static IotOptions from(Settings s) {
         String scope = s.idScope().orElseThrow(() -> new InvalidSettingException(
                 "IOTC_ID_SCOPE is required to forward telemetry: the ID scope of the IoT Central application "
                         + "(Permissions > Device connection groups)"));
         GroupKey primary = GroupKey.of(s.groupKey().orElseThrow(() -> new InvalidSettingException(
                 "IOTC_GROUP_KEY is required when IOTC_ID_SCOPE is set")));
-        return new IotOptions(scope, primary, s.groupKeySecondary().map(GroupKey::of),
-                s.dpsHost(), s.dpsApiVersion(), s.hubApiVersion(), s.allowHttp(),
-                s.deviceCacheSize(), s.deviceCacheExpiry(), s.maxRegistrations(), s.refusalBackoff(), s.tokenTtl(),
-                Duration.ofSeconds(60), 1_000, Duration.ofSeconds(5), Duration.ofSeconds(3),
-                Duration.ofSeconds(1), 30, Duration.ofSeconds(3), Duration.ofSeconds(10), 1_024,
-                Duration.ofMillis(100), Duration.ofSeconds(1));
+        Builder b = new Builder();
+        b.idScope = scope;
+        b.primaryKey = primary;
+        b.secondaryKey = s.groupKeySecondary().map(GroupKey::of);
+        b.dpsHost = s.dpsHost();
+        b.dpsApiVersion = s.dpsApiVersion();
+        b.hubApiVersion = s.hubApiVersion();
+        b.allowHttp = s.allowHttp();
+        b.deviceCacheSize = s.deviceCacheSize();
+        b.deviceCacheExpiry = s.deviceCacheExpiry();
+        b.maxRegistrations = s.maxRegistrations();
+        b.refusalBackoff = s.refusalBackoff();
+        b.tokenTtl = s.tokenTtl();
+        return b.build();
     }
 
     String scheme() {
         return allowHttp ? "http" : "https";
     }
 
+    /** A builder holding these options, to change a few of them by name. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
     public IotOptions withRegistrationTimeout(Duration d) {
-        return new IotOptions(idScope, primaryKey, secondaryKey, dpsHost, dpsApiVersion, hubApiVersion, allowHttp,
-                deviceCacheSize, deviceCacheExpiry, maxRegistrations, refusalBackoff, tokenTtl, d, registrationQueue,
-                failureBackoff, pendingRetryAfter, pollInterval, maxPolls, connectTimeout, readTimeout,
-                maxIdleConnections, retryBase, retryCap);
+        return toBuilder().registrationTimeout(d).build();
     }
 
     public IotOptions withRegistrationQueue(int n) {
-        return new IotOptions(idScope, primaryKey, secondaryKey, dpsHost, dpsApiVersion, hubApiVersion, allowHttp,
-                deviceCacheSize, deviceCacheExpiry, maxRegistrations, refusalBackoff, tokenTtl, registrationTimeout, n,
-                failureBackoff, pendingRetryAfter, pollInterval, maxPolls, connectTimeout, readTimeout,
-                maxIdleConnections, retryBase, retryCap);
+        return toBuilder().registrationQueue(n).build();
+    }
+
+    /**
+     * Named setters for the tuning values (the settings-derived values come from {@link #from(Settings)}). Starts
+     * from given options, or from the named defaults inside {@code from}.
+     */
+    public static final class Builder {
+        private String idScope;
+        private GroupKey primaryKey;
+        private Optional<GroupKey> secondaryKey = Optional.empty();
+        private String dpsHost;
+        private String dpsApiVersion;
+        private String hubApiVersion;
+        private boolean allowHttp;
+        private long deviceCacheSize;
+        private Duration deviceCacheExpiry;
+        private int maxRegistrations;
+        private Duration refusalBackoff;
+        private Duration tokenTtl;
+        private Duration registrationTimeout = REGISTRATION_TIMEOUT;
+        private int registrationQueue = REGISTRATION_QUEUE;
+        private Duration failureBackoff = FAILURE_BACKOFF;
+        private Duration pendingRetryAfter = PENDING_RETRY_AFTER;
+        private Duration pollInterval = POLL_INTERVAL;
+        private int maxPolls = MAX_POLLS;
+        private Duration connectTimeout = CONNECT_TIMEOUT;
+        private Duration readTimeout = READ_TIMEOUT;
+        private int maxIdleConnections = MAX_IDLE_CONNECTIONS;
+        private Duration retryBase = RETRY_BASE;
+        private Duration retryCap = RETRY_CAP;
+
+        private Builder() {
+        }
+
+        private Builder(IotOptions o) {
+            idScope = o.idScope;
+            primaryKey = o.primaryKey;
+            secondaryKey = o.secondaryKey;
+            dpsHost = o.dpsHost;
+            dpsApiVersion = o.dpsApiVersion;
+            hubApiVersion = o.hubApiVersion;
+            allowHttp = o.allowHttp;
+            deviceCacheSize = o.deviceCacheSize;
+            deviceCacheExpiry = o.deviceCacheExpiry;
+            maxRegistrations = o.maxRegistrations;
+            refusalBackoff = o.refusalBackoff;
+            tokenTtl = o.tokenTtl;
+            registrationTimeout = o.registrationTimeout;
+            registrationQueue = o.registrationQueue;
+            failureBackoff = o.failureBackoff;
+            pendingRetryAfter = o.pendingRetryAfter;
+            pollInterval = o.pollInterval;
+            maxPolls = o.maxPolls;
+            connectTimeout = o.connectTimeout;
+            readTimeout = o.readTimeout;
+            maxIdleConnections = o.maxIdleConnections;
+            retryBase = o.retryBase;
+            retryCap = o.retryCap;
+        }
+
+        public Builder registrationTimeout(Duration d) {
+            registrationTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder registrationQueue(int n) {
+            registrationQueue = n;
+            return this;
+        }
+
+        public Builder failureBackoff(Duration d) {
+            failureBackoff = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder pendingRetryAfter(Duration d) {
+            pendingRetryAfter = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder pollInterval(Duration d) {
+            pollInterval = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder maxPolls(int n) {
+            maxPolls = n;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            connectTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder readTimeout(Duration d) {
+            readTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder maxIdleConnections(int n) {
+            maxIdleConnections = n;
+            return this;
+        }
+
+        public Builder retryBase(Duration d) {
+            retryBase = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder retryCap(Duration d) {
+            retryCap = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public IotOptions build() {
+            return new IotOptions(idScope, primaryKey, secondaryKey, dpsHost, dpsApiVersion, hubApiVersion, allowHttp,
+                    deviceCacheSize, deviceCacheExpiry, maxRegistrations, refusalBackoff, tokenTtl,
+                    registrationTimeout, registrationQueue, failureBackoff, pendingRetryAfter, pollInterval, maxPolls,
+                    connectTimeout, readTimeout, maxIdleConnections, retryBase, retryCap);
+        }
     }
 }

@@ -245,4 +245,45 @@ class HubSendTest extends IotRig {
         assertThrows(BadInputException.class, () -> sender.send(badValue, BUDGET));
         assertEquals(0, dps.getAllServeEvents().size() + hubA.getAllServeEvents().size());
     }
+
+    @Test
+    void headerRulesAreTheValidatorsEmptyValuesAndMessageIdsIncluded() {
+        IotHubSender sender = provisionedOn(hubA);
+        DeviceMessage emptyValue = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.empty(), Map.of("unit", ""));
+        assertEquals(400, safe(assertThrows(BadInputException.class, () -> sender.send(emptyValue, BUDGET))).status());
+        DeviceMessage slashId = new DeviceMessage(ID, Optional.empty(), "{}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.of("ttn/4711"), Map.of());
+        assertEquals(400, safe(assertThrows(BadInputException.class, () -> sender.send(slashId, BUDGET))).status());
+        assertEquals(0, dps.getAllServeEvents().size() + hubA.getAllServeEvents().size());
+    }
+
+    @Test
+    void hubThrottlingBeyondTheBudgetAnswers503WithItsRetryAfter() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")
+                .withHeader("Retry-After", "2")));
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+
+        assertEquals(503, e.status());
+        assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow());
+        // sent at 0, 2, 4, 6 and 8 s; a wait to 10 s would leave nothing of the 10 s budget
+        assertEquals(5, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)), sleeper.waits());
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)), "throttling never re-provisions");
+    }
+
+    @Test
+    void hubThrottlingWithoutRetryAfterBacksOffAndAnswers503() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")));
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+
+        assertEquals(503, e.status());
+        assertTrue(e.retryAfter().orElseThrow().toSeconds() >= 1);
+        assertTrue(count(hubA, "POST", eventsUrl(ID)) > 2);
+        assertTrue(sleeper.waits().stream().reduce(Duration.ZERO, Duration::plus).compareTo(BUDGET) < 0);
+    }
 }

@@ -43,4 +43,20 @@ class IotOptionsTest {
         assertTrue(e.getMessage().contains("IOTC_DPS_HOST"), e.getMessage());
         assertFalse(e.getMessage().contains(SasTokenTest.GROUP_KEY));
     }
+
+    @Test
+    void tuningValuesHaveNamedDefaultsAndChangeOneByOne() {
+        IotOptions o = IotOptions.from(Settings.from(Map.of("IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY)));
+        assertEquals(IotOptions.REGISTRATION_TIMEOUT, o.registrationTimeout());
+        assertEquals(IotOptions.MAX_POLLS, o.maxPolls());
+        assertEquals(IotOptions.RETRY_CAP, o.retryCap());
+        assertEquals(o, o.toBuilder().build());
+
+        IotOptions tuned = o.toBuilder().maxPolls(3).retryBase(Duration.ofMillis(10)).build();
+
+        assertEquals(3, tuned.maxPolls());
+        assertEquals(Duration.ofMillis(10), tuned.retryBase());
+        assertEquals(o, tuned.toBuilder().maxPolls(o.maxPolls()).retryBase(o.retryBase()).build(), "nothing else changed");
+        assertEquals(Duration.ofSeconds(15), o.withRegistrationTimeout(Duration.ofSeconds(15)).registrationTimeout());
+    }
 }

@@ -36,6 +36,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 
 /** The cold path: status lookup, registration and polling, single flight, back-off memory, the cap, key rotation. */
 class ProvisioningTest extends IotRig {
@@ -339,5 +340,139 @@ class ProvisioningTest extends IotRig {
         assertInstanceOf(BadInputException.class, e);
         assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("400004"), e.getMessage());
+    }
+
+    @Test
+    void anErrorInARegistrationDoesNotLeaveTheDeviceRegisteringForever() {
+        lookupUnknown("sensor-001");
+        registerViaPoll("sensor-001", hubA, 3);
+        hubAccepts(hubA, "sensor-001");
+        RecordingSleeper recording = sleeper;
+        AtomicInteger sleeps = new AtomicInteger();
+        sleeper = new RecordingSleeper(time) {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                if (sleeps.getAndIncrement() == 0) {
+                    throw new NoClassDefFoundError("dev/iotcbridge/Missing"); // not an Exception: nothing catches it
+                }
+                recording.sleep(d);
+            }
+        };
+        IotHubSender sender = sender();
+
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class,
+                () -> sender.send(message("sensor-001"), Duration.ofSeconds(1))));
+        assertEquals(502, e.status());
+
+        sender.send(message("sensor-001"), BUDGET); // a new registration, not a wait on the dead one
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    @Test
+    void aThrottledLookupBacksOffInsteadOfRegisteringAtOnce() {
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).willReturn(json(429,
+                "{\"errorCode\":429001,\"message\":\"throttled\"}").withHeader("Retry-After", "10")));
+        registerAssigned("sensor-001", hubA);
+        hubAccepts(hubA, "sensor-001");
+        IotHubSender sender = sender(settings(), o -> o.withRegistrationTimeout(Duration.ofSeconds(15)));
+
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(503, first.status());
+        assertEquals(Duration.ofSeconds(10), first.retryAfter().orElseThrow());
+        assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")), "no second request into the throttling");
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "asked again after DPS's Retry-After");
+        assertEquals(List.of(Duration.ofSeconds(10)), sleeper.waits());
+
+        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(429, again.status());
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "remembered: DPS not asked");
+    }
+
+    @Test
+    void aLookupAnswered5xxIsRetriedLaterNotFollowedByARegistration() {
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).inScenario("dps").whenScenarioStateIs(STARTED)
+                .willReturn(json(503, "{\"errorCode\":503000}").withHeader("Retry-After", "2")).willSetStateTo("up"));
+        dps.stubFor(post(urlEqualTo(lookupUrl("sensor-001"))).inScenario("dps").whenScenarioStateIs("up")
+                .willReturn(json(200, registrationState("sensor-001", hubName(hubA)))));
+        registerAssigned("sensor-001", hubA);
+        hubAccepts(hubA, "sensor-001");
+
+        sender().send(message("sensor-001"), BUDGET);
+
+        assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")));
+        assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")));
+        assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
+        assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
+    }
+
+    private static String failedOperation(String id, int errorCode) {
+        return "{\"operationId\":\"5.x\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"" + id + "\","
+                + "\"status\":\"failed\",\"errorCode\":" + errorCode + ",\"errorMessage\":\"Custom allocation failed\"}}";
+    }
+
+    @Test
+    void failedWithAnotherCodeIsDpsMisbehaving502RememberedForTheFailureBackoff() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200, failedOperation("sensor-001", 400301))));
+        IotHubSender sender = sender();
+
+        BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(502, first.status());
+        assertTrue(first.getMessage().contains("400301"), first.getMessage());
+
+        time.advance(Duration.ofSeconds(4));                   // inside the 5 s failure back-off
+        assertEquals(502, safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET))).status());
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), "answered from memory");
+
+        time.advance(Duration.ofSeconds(2));
+        assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET));
+        assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")), "asked DPS again after the back-off");
+    }
+
+    @Test
+    void disabledEnrollmentIsRefused403() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200,
+                "{\"operationId\":\"5.x\",\"status\":\"disabled\",\"registrationState\":{\"registrationId\":\"sensor-001\","
+                        + "\"status\":\"disabled\"}}")));
+        IotHubSender sender = sender();
+
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(403, e.status());
+        assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
+        assertTrue(e.getMessage().contains("disabled"), e.getMessage());
+        safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")));
+    }
+
+    @Test
+    void dpsHttp403IsRefused403() {
+        lookupUnknown("sensor-001");
+        dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(403,
+                "{\"errorCode\":403000,\"message\":\"Forbidden\"}")));
+
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender().send(message("sensor-001"), BUDGET)));
+
+        assertEquals(403, e.status());
+        assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
+        assertTrue(e.getMessage().contains("403"), e.getMessage());
+    }
+
+    @Test
+    void aMalformedAssignedHubIsAClean502RememberedLikeAnyDpsFault() {
+        for (String hub : List.of("hub.example/evil", "user@hub.example", "hub.example:99999x")) {
+            dps.resetAll();
+            lookupUnknown("sensor-001");
+            dps.stubFor(put(urlEqualTo(registerUrl("sensor-001"))).willReturn(json(200, assignedOperation("sensor-001", hub))));
+            IotHubSender sender = sender();
+
+            BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+            assertEquals(502, first.status(), hub);
+            assertTrue(first.getMessage().contains("host[:port]"), first.getMessage());
+
+            assertEquals(502, safe(assertThrows(BridgeFaultException.class, () -> sender.send(message("sensor-001"), BUDGET))).status());
+            assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), hub + ": remembered, DPS not asked again");
+        }
     }
 }
