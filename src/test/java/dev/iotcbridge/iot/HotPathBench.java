@@ -36,6 +36,7 @@ public final class HotPathBench {
         env.put("IOTC_ID_SCOPE", "0ne00000001");
         env.put("IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY);
         env.put("BRIDGE_ALLOW_HTTP", "true");
+        env.put("IOTC_DPS_HOST", "127.0.0.1:" + hub.getAddress().getPort()); // plain HTTP is allowed towards loopback only
         IotOptions options = IotOptions.from(Settings.from(env));
         try (IotHubSender sender = IotHubSender.builder(options).build()) {
             String id = "a84041000181c150";
