@@ -33,6 +33,8 @@ final class ServeCommand {
         try {
             Map<String, String> values = new HashMap<>(LocalSettings.read(settingsFile, environment));
             values.putAll(overrides);
+            // one line per delivered message stays on the console, but written by its own thread (AsyncConsoleHandler)
+            AsyncConsoleHandler.installOnRootLogger();
             LocalBridge bridge = LocalBridge.start(values, out);
             Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "bridge-shutdown"));
             return 0;
