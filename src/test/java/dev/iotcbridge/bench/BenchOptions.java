@@ -1,5 +1,6 @@
 package dev.iotcbridge.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -14,12 +15,29 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
                     boolean quietBridgeLog) {
 
     /**
+     * The class-data archive scripts/bench.sh makes from one start-up of the current jar (AppCDS: the JVM maps the
+     * classes it loaded, already parsed and verified, instead of reading them from the jar). A stale archive is
+     * refused by the JVM with a warning and the bridge starts without it, so it is never wrong to pass.
+     */
+    static final Path CLASS_ARCHIVE = Path.of("target/bridge.jsa").toAbsolutePath();
+
+    /**
      * The JVM flags of the documented run command (docs/performance.md says why each): a small heap and the serial
      * collector keep RSS and GC threads down on a 2-core machine, a small thread stack suits the one-thread-per-call
      * server at C = 1,024.
      */
-    static final List<String> DEFAULT_BRIDGE_FLAGS = List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx96m", "-Xss256k",
-            "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m");
+    static final List<String> DEFAULT_BRIDGE_FLAGS = withClassArchive(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx96m",
+            "-Xss256k", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m"));
+
+
+    private static List<String> withClassArchive(List<String> flags) {
+        if (!Files.isRegularFile(CLASS_ARCHIVE)) {
+            return flags;
+        }
+        List<String> all = new ArrayList<>(flags);
+        all.add("-XX:SharedArchiveFile=" + CLASS_ARCHIVE);
+        return List.copyOf(all);
+    }
 
     static final String USAGE = """
             usage: scripts/bench.sh MODE [options]
