@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 final class BenchWorkspace {
 
     private static final String ANCHOR = "modelId: (.device.modelId // setting(\"model_id\"))";
+    private static final String BODY_MESSAGE_ID = "messageId: .messageId";
 
     private BenchWorkspace() {
     }
@@ -34,7 +35,11 @@ final class BenchWorkspace {
             throw new IllegalStateException("transforms/iotc.jq changed: the benchmark adds messageId after '" + ANCHOR
                     + "'; update BenchWorkspace");
         }
-        Files.writeString(iotc, text.replace(ANCHOR, ANCHOR + ",\n    messageId: $query.messageId"));
+        // the shipped transform now passes a body's top-level messageId; a second messageId key after the anchor would be
+        // overridden by it (the last key of a jq object wins) and no message id would reach the hub
+        Files.writeString(iotc, text.contains(BODY_MESSAGE_ID)
+                ? text.replace(BODY_MESSAGE_ID, "messageId: ($query.messageId // .messageId)")
+                : text.replace(ANCHOR, ANCHOR + ",\n    messageId: $query.messageId"));
         Files.writeString(o.workDir().resolve("quiet-logging.properties"), """
                 handlers=java.util.logging.ConsoleHandler
                 .level=INFO
