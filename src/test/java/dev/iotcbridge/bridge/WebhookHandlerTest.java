@@ -123,6 +123,25 @@ class WebhookHandlerTest {
     }
 
     @Test
+    void numbersAndTextIoTCentralCannotStoreAreRefusedUpFront() throws Exception {
+        WebhookResponse huge = handler.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {\"t\": 1e400}}]}"));
+        assertEquals(400, huge.status(), huge.bodyText());
+        WebhookResponse overlong = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of("content-type", "application/json"),
+                new byte[] {'{', '"', 'a', '"', ':', '"', (byte) 0xC0, (byte) 0xAF, '"', '}'}));
+        assertEquals(400, overlong.status(), "overlong UTF-8 is not UTF-8");
+        assertTrue(hub.delivered.isEmpty());
+    }
+
+    @Test
+    void telemetryNestedBeyondTheLimitIsA400NotAStackOverflow() throws Exception {
+        String deep = "[".repeat(10_000) + "]".repeat(10_000);
+        WebhookHandler unlimited = handler(Map.of("BRIDGE_MAX_BODY_BYTES", "100000", "BRIDGE_MAX_JSON_DEPTH", "1000"));
+        WebhookResponse r = unlimited.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {\"x\": " + deep + "}}]}"));
+        assertEquals(400, r.status(), r.bodyText());
+        assertTrue(body(r).get("error").asText().contains("1000"), r.bodyText());
+    }
+
+    @Test
     void formBodiesBecomeObjectsOfTheirFields() {
         FakeTransforms form = new FakeTransforms().route("particle", (body, vars) -> List.of(JSON.valueToTree(Map.of(
                 "deviceId", body.get("coreid").asText(), "telemetry", Map.of("data", body.get("data").asText(), "at", body.get("published_at").asText())))));
