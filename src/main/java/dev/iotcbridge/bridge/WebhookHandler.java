@@ -208,14 +208,14 @@ public final class WebhookHandler {
 
     private WebhookResponse failure(BridgeException decisive, Optional<Duration> retryAfter, List<MessageResult> results) {
         Map<String, String> headers = new HashMap<>();
-        retryAfter.ifPresent(d -> headers.put("Retry-After", seconds(d)));
+        retryAfter.ifPresent(d -> headers.put("Retry-After", Long.toString(BridgeException.wholeSeconds(d))));
         ObjectNode body = summary(results, decisive.getMessage());
         return json(decisive.status(), headers, body);
     }
 
     private WebhookResponse error(BridgeException e, int failed) {
         Map<String, String> headers = new HashMap<>();
-        e.retryAfter().ifPresent(d -> headers.put("Retry-After", seconds(d)));
+        e.retryAfter().ifPresent(d -> headers.put("Retry-After", Long.toString(BridgeException.wholeSeconds(d))));
         ObjectNode body = mapper.createObjectNode();
         body.put("error", e.getMessage());
         body.put("forwarded", 0);
@@ -259,9 +259,6 @@ public final class WebhookHandler {
         return "route=" + route + " device=" + r.deviceId() + " " + outcome + " latencyMs=" + (r.latencyNanos() / 1_000_000);
     }
 
-    private static String seconds(Duration d) {
-        return Long.toString(Math.max(1, (d.toMillis() + 999) / 1000));
-    }
 
     private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
         if (values.keySet().stream().noneMatch(hidden::contains)) {

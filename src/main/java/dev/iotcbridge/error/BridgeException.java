@@ -23,6 +23,14 @@ public abstract sealed class BridgeException extends RuntimeException
         return status;
     }
 
+    /**
+     * A wait as the whole seconds of an HTTP Retry-After: rounded up, so a caller never comes back too early, and
+     * at least 1, since 0 would invite an immediate retry.
+     */
+    public static long wholeSeconds(Duration wait) {
+        return Math.max(1, (wait.toMillis() + 999) / 1000);
+    }
+
     /** How long the caller should wait before it tries again, when that is known. */
     public Optional<Duration> retryAfter() {
         return Optional.empty();

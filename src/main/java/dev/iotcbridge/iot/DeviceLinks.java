@@ -288,14 +288,14 @@ final class DeviceLinks implements AutoCloseable {
         /** The answer to the call whose registration failed: a transient failure is a 503 like any outage. */
         BridgeException firstException() {
             return switch (kind) {
-                case TRANSIENT -> new TryLaterException(503, message, atLeastOneSecond(window));
+                case TRANSIENT -> new TryLaterException(503, message, Duration.ofSeconds(BridgeException.wholeSeconds(window)));
                 default -> toException(sinceNanos);
             };
         }
 
         /** The answer during the window: 403/400/5xx as first, and 429 "slow down" for a transient failure. */
         BridgeException toException(long nowNanos) {
-            Duration left = atLeastOneSecond(window.minusNanos(nowNanos - sinceNanos));
+            Duration left = Duration.ofSeconds(BridgeException.wholeSeconds(window.minusNanos(nowNanos - sinceNanos)));
             return switch (kind) {
                 case REFUSED -> new DeviceRefusedException(message, left);
                 case BAD_ID -> new BadInputException(400, message);
@@ -305,10 +305,5 @@ final class DeviceLinks implements AutoCloseable {
             };
         }
 
-        private static Duration atLeastOneSecond(Duration d) {
-            // Retry-After is sent in whole seconds: round up so that a caller never comes back too early
-            long s = (d.toMillis() + 999) / 1000;
-            return Duration.ofSeconds(Math.max(1, s));
-        }
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
@@ -114,13 +115,13 @@ public final class IotHubSender implements TelemetrySender {
                 case RETRY -> {
                     Duration wait = reply.retryAfter() != null ? reply.retryAfter() : backoff(retries);
                     if (!deadline.allows(wait)) {
-                        throw new TryLaterException(503, d.reason() + "; retry in " + retryAfterSeconds(wait) + " s",
-                                Duration.ofSeconds(retryAfterSeconds(wait)));
+                        throw new TryLaterException(503, d.reason() + "; retry in " + BridgeException.wholeSeconds(wait) + " s",
+                                Duration.ofSeconds(BridgeException.wholeSeconds(wait)));
                     }
                     pause(wait, deviceId);
                     retries++;
                 }
-                case GIVE_UP -> throw new TryLaterException(503, d.reason(), Duration.ofSeconds(retryAfterSeconds(d.retryAfter())));
+                case GIVE_UP -> throw new TryLaterException(503, d.reason(), Duration.ofSeconds(BridgeException.wholeSeconds(d.retryAfter())));
                 case REFUSE -> throw links.refuse(deviceId, link, d.reason() + " (device " + deviceId + ")");
                 case REJECT -> throw new BadInputException(d.status(), d.reason() + " for device " + deviceId);
                 case FAIL -> throw new BridgeFaultException(502, d.reason() + " for device " + deviceId, reply.failure());
@@ -149,9 +150,6 @@ public final class IotHubSender implements TelemetrySender {
                 + "); retry in " + retryAfter.toSeconds() + " s", retryAfter);
     }
 
-    private static long retryAfterSeconds(Duration d) {
-        return Math.max(1, (d.toMillis() + 999) / 1000);
-    }
 
     /** Devices with a cached link (after pending evictions). */
     public long cachedDevices() {
