@@ -129,11 +129,22 @@ final class AsyncConsoleHandler extends Handler {
         writeNow(rest);
     }
 
-    /** Writes what is queued and stops the writer; called by the LogManager at shutdown. */
+    /**
+     * Writes what is queued and stops the writer; called by the LogManager at shutdown. The writer may hold a batch it
+     * already took from the queue, so it is given time to write it (its loop ends within one poll once closed) before
+     * whatever is left is written here.
+     */
     @Override
     public void close() {
         closed = true;
+        try {
+            writer.join(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            writer.interrupt();
+        }
         flush();
-        writer.interrupt();
     }
 }
