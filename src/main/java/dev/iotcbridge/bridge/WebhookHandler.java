@@ -43,7 +43,7 @@ public final class WebhookHandler {
 
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
-    private final Executor fanOut;
+    private final Executor blocking;
     private final BodyParser bodies;
     private final MessageValidator validator;
     private final Duration budget;
@@ -51,21 +51,18 @@ public final class WebhookHandler {
     private final Optional<MessageIntake> intake;
     private final ObjectMapper mapper = JsonMapper.builder().build();
 
-    /**
-     * @param fanOut runs all but one of a call's messages concurrently (the calling thread sends the last);
-     *               it must not cap concurrency, since every task blocks on the hub
-     */
-    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor fanOut) {
-        this(settings, transforms, sender, fanOut, Optional.empty());
+    /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking) {
+        this(settings, transforms, sender, blocking, Optional.empty());
     }
 
     /** @param intake durable mode: messages are queued there and the call is answered 202, never sent from here */
-    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor fanOut,
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake) {
         this.intake = intake;
         this.transforms = transforms;
         this.sender = sender;
-        this.fanOut = fanOut;
+        this.blocking = blocking;
         this.bodies = new BodyParser(settings.maxBodyBytes(), settings.maxJsonDepth());
         this.validator = new MessageValidator(settings.defaultModelId(), settings.maxJsonDepth());
         this.budget = settings.requestBudget();
@@ -76,8 +73,18 @@ public final class WebhookHandler {
         return handle(request, LOG);
     }
 
-    /** Handles a call, logging one line per message (route, device, outcome, latency) to {@code log}. */
+    /** Handles a call on the caller's thread, which waits for the hub: what the Functions host expects. */
     public WebhookResponse handle(WebhookRequest request, Logger log) {
+        return handleAsync(request, log).join();
+    }
+
+    /**
+     * Handles a call without blocking the caller: parsing, the transform and validation run on the caller's thread
+     * (CPU only, within the transform's budgets), the messages go to the sender's asynchronous path, and anything
+     * that blocks (durable mode's queue) runs on {@code blocking}. The future never completes exceptionally: every
+     * outcome is a response. Logs one line per message (route, device, outcome, latency) to {@code log}.
+     */
+    public CompletableFuture<WebhookResponse> handleAsync(WebhookRequest request, Logger log) {
         RouteTransform transform;
         List<DeviceMessage> messages;
         try {
@@ -86,24 +93,28 @@ public final class WebhookHandler {
         } catch (BridgeException e) {
             log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
                     () -> "route=" + MessageValidator.abbreviate(request.route()) + " rejected status=" + e.status() + " error=" + e.getMessage());
-            return error(e, 0);
+            return CompletableFuture.completedFuture(error(e, 0));
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "unexpected failure reading a call to route " + MessageValidator.abbreviate(request.route()), e);
+            return CompletableFuture.completedFuture(error(new BridgeFaultException("internal error reading the call", e), 0));
         }
         if (messages.isEmpty()) {
             log.fine(() -> "route=" + request.route() + " skipped: the transform produced no message");
-            return skipped(transform.successStatus());
+            return CompletableFuture.completedFuture(skipped(transform.successStatus()));
         }
         if (intake.isPresent()) {
-            return enqueue(request.route(), transform.successStatus(), messages, log);
+            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, log), blocking);
         }
-        List<MessageResult> results = deliver(messages);
-        for (MessageResult r : results) {
-            log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
-        }
-        Optional<BridgeException> decisive = CallStatus.decisive(results);
-        if (decisive.isEmpty()) {
-            return success(transform.successStatus(), results);
-        }
-        return failure(decisive.get(), CallStatus.retryAfter(results), results);
+        return deliver(messages).thenApply(results -> {
+            for (MessageResult r : results) {
+                log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
+            }
+            Optional<BridgeException> decisive = CallStatus.decisive(results);
+            if (decisive.isEmpty()) {
+                return success(transform.successStatus(), results);
+            }
+            return failure(decisive.get(), CallStatus.retryAfter(results), results);
+        });
     }
 
     /**
@@ -154,36 +165,44 @@ public final class WebhookHandler {
         return json(202, Map.of(), body);
     }
 
-    private List<MessageResult> deliver(List<DeviceMessage> messages) {
+    /** Every message of the call at once; completes when each has its outcome. */
+    private CompletableFuture<List<MessageResult>> deliver(List<DeviceMessage> messages) {
         if (messages.size() == 1) {
-            return List.of(deliver(messages.get(0)));
+            return deliver(messages.get(0)).thenApply(List::of);
         }
-        List<CompletableFuture<MessageResult>> pending = new ArrayList<>(messages.size() - 1);
-        for (int i = 0; i < messages.size() - 1; i++) {
-            DeviceMessage m = messages.get(i);
-            pending.add(CompletableFuture.supplyAsync(() -> deliver(m), fanOut));
+        List<CompletableFuture<MessageResult>> pending = new ArrayList<>(messages.size());
+        for (DeviceMessage m : messages) {
+            pending.add(deliver(m));
         }
-        MessageResult last = deliver(messages.get(messages.size() - 1));
-        List<MessageResult> results = new ArrayList<>(messages.size());
-        pending.forEach(f -> results.add(f.join()));
-        results.add(last);
-        return results;
+        return CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).thenApply(done -> {
+            List<MessageResult> results = new ArrayList<>(pending.size());
+            pending.forEach(f -> results.add(f.join()));
+            return results;
+        });
     }
 
-    private MessageResult deliver(DeviceMessage message) {
+    private CompletableFuture<MessageResult> deliver(DeviceMessage message) {
         long start = System.nanoTime();
+        CompletableFuture<Void> sent;
         try {
-            sender.send(message, budget);
-            return MessageResult.delivered(message.deviceId(), System.nanoTime() - start);
-        } catch (BridgeException e) {
-            return MessageResult.failed(message.deviceId(), e, System.nanoTime() - start);
+            sent = sender.sendAsync(message, budget);
         } catch (RuntimeException e) {
-            // a bug of ours must not turn into a 2xx or kill the call; the sender may retry
-            LOG.log(Level.SEVERE, "unexpected failure delivering to device " + message.deviceId(), e);
-            return MessageResult.failed(message.deviceId(),
-                    new BridgeFaultException("internal error delivering the message; it was not delivered", e),
-                    System.nanoTime() - start);
+            sent = CompletableFuture.failedFuture(e);
         }
+        return sent.handle((ok, thrown) -> {
+            long took = System.nanoTime() - start;
+            if (thrown == null) {
+                return MessageResult.delivered(message.deviceId(), took);
+            }
+            Throwable cause = thrown instanceof java.util.concurrent.CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+            if (cause instanceof BridgeException e) {
+                return MessageResult.failed(message.deviceId(), e, took);
+            }
+            // a bug of ours must not turn into a 2xx or kill the call; the sender may retry
+            LOG.log(Level.SEVERE, "unexpected failure delivering to device " + message.deviceId(), cause);
+            return MessageResult.failed(message.deviceId(),
+                    new BridgeFaultException("internal error delivering the message; it was not delivered", cause), took);
+        });
     }
 
     private WebhookResponse success(int status, List<MessageResult> results) {

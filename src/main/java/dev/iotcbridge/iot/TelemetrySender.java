@@ -1,6 +1,7 @@
 package dev.iotcbridge.iot;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Gets one message to the device's IoT hub: provisions the device when needed, follows the failure policy,
@@ -15,6 +16,21 @@ public interface TelemetrySender extends AutoCloseable {
      *         the caller should be answered (403 blocked device, 429/503 with Retry-After, 400/413 refused input, 5xx fault)
      */
     void send(DeviceMessage message, Duration budget);
+
+    /**
+     * {@link #send} without holding the caller's thread: the future completes when the hub accepted the message, or
+     * exceptionally with the {@link dev.iotcbridge.error.BridgeException} {@code send} would throw. It may run on the
+     * caller's thread up to the first network wait, so an event loop may call it. This default sends synchronously,
+     * for senders with nothing to wait on.
+     */
+    default CompletableFuture<Void> sendAsync(DeviceMessage message, Duration budget) {
+        try {
+            send(message, budget);
+            return CompletableFuture.completedFuture(null);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
 
     @Override
     default void close() {
