@@ -3,6 +3,7 @@ package dev.iotcbridge.bridge;
 import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.iot.TelemetrySender;
+import dev.iotcbridge.net.EventLoops;
 import dev.iotcbridge.queue.DeliveryWorker;
 import dev.iotcbridge.queue.QueueConnection;
 import dev.iotcbridge.queue.QueueIntake;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BridgeRuntime implements AutoCloseable {
 
     private final Settings settings;
+    private final EventLoops loops;
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
     private final ExecutorService workers;
@@ -37,12 +39,13 @@ public final class BridgeRuntime implements AutoCloseable {
     };
 
     public BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender) {
-        this(settings, transforms, sender, Optional.empty(), Optional.empty());
+        this(settings, EventLoops.create(), transforms, sender, Optional.empty(), Optional.empty());
     }
 
-    private BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender,
+    private BridgeRuntime(Settings settings, EventLoops loops, TransformCatalog transforms, TelemetrySender sender,
                           Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker) {
         this.settings = settings;
+        this.loops = loops;
         this.transforms = transforms;
         this.sender = sender;
         this.deliveryWorker = deliveryWorker;
@@ -58,24 +61,26 @@ public final class BridgeRuntime implements AutoCloseable {
      */
     public static BridgeRuntime start(Settings settings, boolean local) {
         TransformCatalog transforms = openTransforms(settings, local);
+        EventLoops loops = EventLoops.create();
         TelemetrySender sender = null;
         try {
             if (!settings.durable()) {
-                sender = IotHubSender.create(settings);
-                return new BridgeRuntime(settings, transforms, sender);
+                sender = IotHubSender.create(settings, loops);
+                return new BridgeRuntime(settings, loops, transforms, sender, Optional.empty(), Optional.empty());
             }
             // durable mode: the HTTP side only queues; the local worker (or, on Azure, the queue-triggered function) sends
-            sender = local ? IotHubSender.create(settings) : QUEUE_ONLY;
+            sender = local ? IotHubSender.create(settings, loops) : QUEUE_ONLY;
             QueueConnection queue = QueueConnection.open(settings);
             QueueIntake intake = new QueueIntake(queue.queue(), new QueueItems(Clock.systemUTC()));
             Optional<DeliveryWorker> worker = local
                     ? Optional.of(DeliveryWorker.create(queue, sender, settings).start())
                     : Optional.empty();
-            return new BridgeRuntime(settings, transforms, sender, Optional.of(intake::enqueue), worker);
+            return new BridgeRuntime(settings, loops, transforms, sender, Optional.of(intake::enqueue), worker);
         } catch (RuntimeException e) {
             if (sender != null) {
                 sender.close();
             }
+            loops.close();
             transforms.close();
             throw e;
         }
@@ -95,11 +100,16 @@ public final class BridgeRuntime implements AutoCloseable {
         return handler;
     }
 
+    /** The I/O threads the hub client runs on; the local server serves on the same ones. */
+    public EventLoops eventLoops() {
+        return loops;
+    }
+
     public TransformCatalog transforms() {
         return transforms;
     }
 
-    /** Threads for work that blocks on the hub: unbounded on purpose, since a cap would queue webhooks behind slow hubs. */
+    /** Threads for work that blocks (durable mode's queue writes): unbounded on purpose, so that nothing queues behind a slow one. */
     public ExecutorService workers() {
         return workers;
     }
@@ -118,6 +128,7 @@ public final class BridgeRuntime implements AutoCloseable {
         deliveryWorker.ifPresent(DeliveryWorker::close);
         workers.shutdownNow();
         sender.close();
+        loops.close();
         transforms.close();
     }
 }

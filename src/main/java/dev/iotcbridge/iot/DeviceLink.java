@@ -1,7 +1,5 @@
 package dev.iotcbridge.iot;
 
-import okhttp3.HttpUrl;
-
 /**
  * What the bridge remembers of one provisioned device: its hub, its hub device id, its key and its current token.
  * Kept small because 100,000 of them live in the cache: the hub is shared, the device id is usually the cache key's
@@ -12,8 +10,8 @@ final class DeviceLink {
 
     final HubEndpoint hub;
     final String deviceId;
-    /** The send-event URL, built once here so that the hot path builds no URL per message. */
-    final HttpUrl events;
+    /** The send-event path and query on {@link #hub}, built once here so that the hot path builds none per message. */
+    final String events;
     /**
      * Whether a full DPS registration made this link (DPS re-evaluated the assignment), rather than a status lookup
      * (DPS repeated the assignment it had): only the former answers a re-provisioning after a hub failure.

@@ -2,16 +2,16 @@ package dev.iotcbridge.iot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.net.HttpReply;
+import dev.iotcbridge.net.PooledHttpClient;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import okhttp3.Call;
-import okhttp3.MediaType;
-import okhttp3.OkHttpClient;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * IoT Hub's HTTPS send-event API (reference §4): {@code POST /devices/{id}/messages/events}, body = the telemetry
@@ -19,55 +19,63 @@ import okhttp3.Response;
  */
 final class HubClient {
 
-    private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
-    private static final int MAX_ERROR_BODY = 16 * 1024;
+    private static final String JSON = "application/json; charset=utf-8";
 
-    private final OkHttpClient http;
+    private final PooledHttpClient http;
     private final InstantSource clock;
     private final long tokenTtlSeconds;
+    private final long maxWaitNanos;
     private final ObjectMapper json;
 
-    HubClient(OkHttpClient http, InstantSource clock, long tokenTtlSeconds, ObjectMapper json) {
+    /** @param maxWaitNanos the longest one attempt waits for the hub, whatever is left of the call's budget */
+    HubClient(PooledHttpClient http, InstantSource clock, long tokenTtlSeconds, long maxWaitNanos, ObjectMapper json) {
         this.http = http;
         this.clock = clock;
         this.tokenTtlSeconds = tokenTtlSeconds;
+        this.maxWaitNanos = maxWaitNanos;
         this.json = json;
     }
 
-    /** One attempt, bounded by the deadline; never throws for what the hub or the network did. */
-    HubReply send(DeviceLink link, DeviceMessage message, Deadline deadline) {
-        Request.Builder request = new Request.Builder()
-                .url(link.events)
-                .header("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
-                .header("iothub-contenttype", "application/json")
-                .header("iothub-contentencoding", "utf-8");
-        // plain ifs rather than Optional.ifPresent: no capturing lambda allocated per message
+    /**
+     * One attempt, bounded by the deadline. The future never fails for what the hub or the network did: that is
+     * in the reply. Made on an event loop, the whole attempt stays on that loop.
+     */
+    CompletableFuture<HubReply> send(DeviceLink link, DeviceMessage message, Deadline deadline) {
+        // no header validation here: check() did it once per message, and Netty's would repeat it per attempt
+        HttpHeaders headers = new DefaultHttpHeaders(false)
+                .add("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds))
+                .add("Content-Type", JSON)
+                .add("iothub-contenttype", "application/json")
+                .add("iothub-contentencoding", "utf-8");
         if (message.creationTimeUtc().isPresent()) {
-            request.header("iothub-app-iothub-creation-time-utc", message.creationTimeUtc().get());
+            headers.add("iothub-app-iothub-creation-time-utc", message.creationTimeUtc().get());
         }
         if (message.component().isPresent()) {
-            request.header("dt-subject", message.component().get());
+            headers.add("dt-subject", message.component().get());
         }
         if (message.messageId().isPresent()) {
-            request.header("iothub-messageid", message.messageId().get());
+            headers.add("iothub-messageid", message.messageId().get());
         }
         if (!message.properties().isEmpty()) {
             for (Map.Entry<String, String> p : message.properties().entrySet()) {
-                request.header("iothub-app-" + p.getKey(), p.getValue());
+                headers.add("iothub-app-" + p.getKey(), p.getValue());
             }
         }
-        Call call = http.newCall(request.post(RequestBody.create(message.body(), JSON)).build());
-        call.timeout().timeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
-        try (Response response = call.execute()) {
-            if (response.isSuccessful()) {
-                return HubReply.ACCEPTED;
-            }
-            String body = response.peekBody(MAX_ERROR_BODY).string();
-            return new HubReply(response.code(), HubErrorCodes.find(body, response.header("iothub-errorcode"), json),
-                    RetryAfter.parse(response.header("Retry-After"), clock.instant()), null);
-        } catch (IOException e) {
-            return HubReply.unreachable(e);
+        long wait = Math.min(maxWaitNanos, Math.max(1, deadline.remainingNanos()));
+        return http.post(link.hub.origin, link.events, headers, message.body(), wait).handle(this::reply);
+    }
+
+    private HubReply reply(HttpReply answer, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            return HubReply.unreachable(cause instanceof IOException io ? io : new IOException(cause));
         }
+        if (answer.successful()) {
+            return HubReply.ACCEPTED;
+        }
+        String body = new String(answer.body(), StandardCharsets.UTF_8);
+        return new HubReply(answer.status(), HubErrorCodes.find(body, answer.headers().get("iothub-errorcode"), json),
+                RetryAfter.parse(answer.headers().get("Retry-After"), clock.instant()), null);
     }
 
     /**

@@ -3,7 +3,7 @@ package dev.iotcbridge.iot;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
-import okhttp3.HttpUrl;
+import dev.iotcbridge.net.Origin;
 
 /**
  * One IoT hub as DPS named it ({@code assignedHub}: {@code name.azure-devices.net}, or {@code 127.0.0.1:port} for a
@@ -17,37 +17,31 @@ final class HubEndpoint {
 
     /** Exactly DPS's {@code assignedHub}: the token's {@code sr} is signed over it. */
     final String name;
-    private final HttpUrl devices;
+    /** Where the hub's connections go; the connection pool is keyed on it. */
+    final Origin origin;
     private final String apiVersion;
 
     /** @throws IllegalArgumentException when {@code name} is not a host[:port] */
     HubEndpoint(String name, String scheme, String apiVersion) {
         this.name = name;
-        HttpUrl parsed = HOST_PORT.matcher(name).matches() ? HttpUrl.parse(scheme + "://" + name + "/devices") : null;
-        if (parsed == null || !parsed.encodedPath().equals("/devices")) {
+        if (!HOST_PORT.matcher(name).matches()) {
             throw new IllegalArgumentException("DPS assigned a hub that is not a host[:port]: '" + name + "'");
         }
-        this.devices = parsed;
-        this.apiVersion = apiVersion;
+        this.origin = Origin.of(scheme, name);
+        this.apiVersion = URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
     }
 
     /**
      * {@code /devices/{id}/messages/events?api-version=...}, the id URL-encoded as reference §4.1 asks. Built once per
      * device link ({@link DeviceLink#events}), never per message.
      */
-    HttpUrl events(String deviceId) {
-        return devices.newBuilder()
-                .addEncodedPathSegment(encodedId(deviceId))
-                .addPathSegment("messages")
-                .addPathSegment("events")
-                .addQueryParameter("api-version", apiVersion)
-                .build();
+    String events(String deviceId) {
+        return "/devices/" + encodedId(deviceId) + "/messages/events?api-version=" + apiVersion;
     }
 
     /**
      * A device or registration id as one path segment, encoded like the SDKs and the token's {@code sr} (reference
-     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. OkHttp's {@code addPathSegment} would leave
-     * the ':' as is. Valid ids (reference §6) hold no space, so URLEncoder's '+' for a space never arises.
+     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. Valid ids (reference §6) hold no space, so URLEncoder's '+' for a space never arises.
      */
     static String encodedId(String id) {
         return URLEncoder.encode(id, StandardCharsets.UTF_8);

@@ -7,19 +7,32 @@ import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.TryLaterException;
+import dev.iotcbridge.net.EventLoops;
+import dev.iotcbridge.net.PooledHttpClient;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The forwarding core: device link (cache, or DPS provisioning), IoT Hub send-event, and the {@link FailurePolicy}
  * carried out within the caller's time budget. Thread-safe; one instance per process, shared by all webhook calls.
+ *
+ * <p>Two lanes. The hot one ({@link #sendAsync} for a cached device) is one request on the event loop the caller runs
+ * on, and nothing else: no thread, no lock, no wait. Everything that may wait (a DPS registration, a back-off, a
+ * re-provisioning after the hub refused) runs the whole policy on the slow lane's threads, starting from what the
+ * hot lane saw, so a failed first attempt is never sent twice. DPS is called with OkHttp (blocking, and rare); the
+ * hub with {@link PooledHttpClient} on the shared {@link EventLoops}.
  *
  * <p>Production: {@code IotHubSender.create(settings)}. Tests: {@code IotHubSender.builder(options)} with an injected
  * clock, ticker, sleeper and (optionally) OkHttp client.
@@ -34,6 +47,9 @@ public final class IotHubSender implements TelemetrySender {
     private final Sleeper sleeper;
     private final OkHttpClient http;
     private final boolean ownsHttp;
+    private final EventLoops loops;
+    private final boolean ownsLoops;
+    private final ExecutorService slowLane;
     private final HubClient hub;
     private final DeviceLinks links;
 
@@ -44,15 +60,29 @@ public final class IotHubSender implements TelemetrySender {
         this.sleeper = b.sleeper;
         this.ownsHttp = b.http == null;
         this.http = b.http != null ? b.http : httpClient(options);
+        this.ownsLoops = b.loops == null;
+        this.loops = b.loops != null ? b.loops : EventLoops.create();
+        this.slowLane = slowLane();
         ObjectMapper json = new ObjectMapper();
-        this.hub = new HubClient(http, clock, options.tokenTtl().toSeconds(), json);
+        PooledHttpClient hubHttp = new PooledHttpClient(loops, b.hubTrust, options.connectTimeout(),
+                options.maxIdleConnections(), Duration.ofMinutes(2), MAX_ERROR_BODY);
+        this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
         DpsClient dps = new DpsClient(http, options, clock, sleeper, json);
         this.links = new DeviceLinks(new Provisioner(dps, options, sleeper), options, ticker);
     }
 
-    /** The production sender: system clock and sleeper, its own pooled OkHttp client. */
+    /** How much of a hub's error answer is read: its JSON error description is far shorter. */
+    private static final int MAX_ERROR_BODY = 16 * 1024;
+    private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
+
+    /** The production sender: system clock and sleeper, its own pooled OkHttp client and event loops. */
     public static IotHubSender create(Settings settings) {
         return builder(IotOptions.from(settings)).build();
+    }
+
+    /** The production sender on event loops shared with the local server (their owner closes them). */
+    public static IotHubSender create(Settings settings, EventLoops loops) {
+        return builder(IotOptions.from(settings)).eventLoops(loops).build();
     }
 
     public static Builder builder(IotOptions options) {
@@ -76,24 +106,65 @@ public final class IotHubSender implements TelemetrySender {
                 .build();
     }
 
+    /**
+     * The slow lane's threads: made on demand, as many as calls wait at once (a cap here would be a cap on how
+     * many new devices register at once, which {@link DeviceLinks} already bounds), gone after a minute idle.
+     */
+    private static ExecutorService slowLane() {
+        AtomicInteger n = new AtomicInteger();
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "bridge-slow-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     @Override
     public void send(DeviceMessage message, Duration budget) {
         HubClient.check(message);
+        deliver(message, Deadline.after(ticker, budget), links.cached(message.deviceId()), null);
+    }
+
+    @Override
+    public CompletableFuture<Void> sendAsync(DeviceMessage message, Duration budget) {
+        HubClient.check(message);
         Deadline deadline = Deadline.after(ticker, budget);
+        DeviceLink link = links.cached(message.deviceId());
+        if (link == null) {
+            return CompletableFuture.runAsync(() -> deliver(message, deadline, null, null), slowLane);
+        }
+        return hub.send(link, message, deadline).thenCompose(reply -> reply.status() >= 200 && reply.status() < 300
+                ? SENT
+                : CompletableFuture.runAsync(() -> deliver(message, deadline, link, reply), slowLane));
+    }
+
+    /**
+     * The whole policy, blocking: provision when there is no link, send, and act on the reply until the hub accepts
+     * or a decision ends it.
+     *
+     * @param first what an attempt already made with {@code link} got, or null when none was made
+     */
+    private void deliver(DeviceMessage message, Deadline deadline, DeviceLink link, HubReply first) {
         String deviceId = message.deviceId();
-        DeviceLink link = links.cached(deviceId);
         DeviceLink failed = null;
         boolean reprovisioned = false;
+        HubReply pending = first;
         for (int retries = 0; ; ) {
-            if (link == null) {
-                link = links.link(deviceId, message.modelId(), failed, deadline);
-            }
-            if (deadline.expired()) {
-                throw outOfTime(deviceId, "before IoT Hub accepted the message", options.pendingRetryAfter());
-            }
-            HubReply reply = hub.send(link, message, deadline);
-            if (reply.status() >= 200 && reply.status() < 300) {
-                return; // the hot path: one cache read, one request, no decision object
+            HubReply reply;
+            if (pending != null) {
+                reply = pending;
+                pending = null;
+            } else {
+                if (link == null) {
+                    link = links.link(deviceId, message.modelId(), failed, deadline);
+                }
+                if (deadline.expired()) {
+                    throw outOfTime(deviceId, "before IoT Hub accepted the message", options.pendingRetryAfter());
+                }
+                reply = hub.send(link, message, deadline).join();
+                if (reply.status() >= 200 && reply.status() < 300) {
+                    return;
+                }
             }
             if (!reply.reached() && deadline.expired()) {
                 // the call's own budget cut the request short: that says nothing about the hub
@@ -163,6 +234,10 @@ public final class IotHubSender implements TelemetrySender {
     @Override
     public void close() {
         links.close();
+        slowLane.shutdownNow();
+        if (ownsLoops) {
+            loops.close();
+        }
         if (ownsHttp) {
             http.dispatcher().executorService().shutdown();
             http.connectionPool().evictAll();
@@ -176,6 +251,8 @@ public final class IotHubSender implements TelemetrySender {
         private Ticker ticker = Ticker.systemTicker();
         private Sleeper sleeper = Sleeper.SYSTEM;
         private OkHttpClient http;
+        private EventLoops loops;
+        private X509TrustManager hubTrust;
 
         private Builder(IotOptions options) {
             this.options = Objects.requireNonNull(options, "options");
@@ -202,6 +279,18 @@ public final class IotHubSender implements TelemetrySender {
         /** A client to share; the sender then leaves closing it to its owner. Default: {@link #httpClient}'s. */
         public Builder httpClient(OkHttpClient http) {
             this.http = Objects.requireNonNull(http);
+            return this;
+        }
+
+        /** The event loops to send to hubs on (the local server's, so a webhook never changes thread); closed by their owner. */
+        public Builder eventLoops(EventLoops loops) {
+            this.loops = Objects.requireNonNull(loops);
+            return this;
+        }
+
+        /** The certificates a hub's must chain to. Default: the JVM's trust store, as for Azure's hubs. */
+        public Builder hubTrust(X509TrustManager trust) {
+            this.hubTrust = Objects.requireNonNull(trust);
             return this;
         }
 
