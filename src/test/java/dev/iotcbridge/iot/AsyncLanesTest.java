@@ -1,0 +1,97 @@
+package dev.iotcbridge.iot;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.iotcbridge.error.TryLaterException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link IotHubSender#sendAsync}: a cached device's message is one request on an event loop; whatever that request
+ * gets other than a 2xx is carried on by the whole policy, from that reply, so the hub never sees it twice.
+ */
+class AsyncLanesTest extends IotRig {
+
+    private static final String ID = "sensor-async-1";
+
+    private static void await(java.util.concurrent.CompletableFuture<Void> f) throws Exception {
+        try {
+            f.get(20, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    @Test
+    void aCachedDeviceIsSentOnceAndTheFutureCompletes() throws Exception {
+        lookupAssigned(ID, hubA);
+        hubAccepts(hubA, ID);
+        IotHubSender sender = sender();
+        sender.send(message(ID), BUDGET); // provisions and caches
+
+        await(sender.sendAsync(message(ID), BUDGET));
+
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(1, count(dps, "POST", lookupUrl(ID)), "the cached link served the second message");
+    }
+
+    @Test
+    void aNewDeviceIsProvisionedOffTheLoopThenSent() throws Exception {
+        lookupUnknown(ID);
+        registerAssigned(ID, hubA);
+        hubAccepts(hubA, ID);
+        IotHubSender sender = sender();
+
+        await(sender.sendAsync(message(ID), BUDGET));
+
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    @Test
+    void aHubThatNoLongerKnowsTheDeviceIsLeftWithoutSendingToItAgain() throws Exception {
+        lookupAssigned(ID, hubA);
+        registerViaPoll(ID, hubB, 3);
+        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(204)).willSetStateTo("moved"));
+        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs("moved")
+                .willReturn(json(404, deviceNotFound(ID))));
+        hubAccepts(hubB, ID);
+        IotHubSender sender = sender();
+        sender.send(message(ID), BUDGET); // on hub A
+
+        await(sender.sendAsync(message(ID), BUDGET)); // A: 404 on the fast lane -> DPS -> B on the slow lane
+
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the 404 was acted on, not asked again");
+        assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "delivered to B exactly once");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(List.of(Duration.ofSeconds(3)), sleeper.waits());
+    }
+
+    @Test
+    void throttlingBeyondTheBudgetFailsTheFutureWithRetryAfter() throws Exception {
+        lookupAssigned(ID, hubA);
+        hubA.stubFor(events(ID).inScenario("busy").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(204)).willSetStateTo("busy"));
+        hubA.stubFor(events(ID).inScenario("busy").whenScenarioStateIs("busy")
+                .willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}").withHeader("Retry-After", "60")));
+        IotHubSender sender = sender();
+        sender.send(message(ID), BUDGET);
+
+        Exception e = assertThrows(Exception.class, () -> await(sender.sendAsync(message(ID), BUDGET)));
+
+        TryLaterException later = assertInstanceOf(TryLaterException.class, e);
+        assertEquals(503, later.status());
+        assertEquals(Duration.ofSeconds(60), later.retryAfter().orElseThrow());
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "no retry inside the budget: the caller is told when");
+        assertTrue(sleeper.waits().isEmpty());
+    }
+}
