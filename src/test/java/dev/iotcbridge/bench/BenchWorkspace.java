@@ -10,13 +10,15 @@ import java.util.stream.Stream;
  *
  * <p>The shipped iotc transform maps no message id (the reference body format has none). The benchmark needs one per
  * webhook for its exact delivery check, so it runs a copy of the shipped transforms in which iotc.jq also maps
- * {@code ?messageId=}. The copy is made from the shipped file at every run (one line added after the model id), so
+ * {@code ?messageId=}. The copy is made from the shipped file at every run (its messageId line changed), so
  * the benchmark always measures the shipped transform's work plus that one field.
  */
 final class BenchWorkspace {
 
-    private static final String ANCHOR = "modelId: (.device.modelId // setting(\"model_id\"))";
-    private static final String BODY_MESSAGE_ID = "messageId: .messageId";
+    /** Where the shipped transform passes a body's top-level messageId; the benchmark's ?messageId= comes first. */
+    private static final String BODY_MESSAGE_ID = "if .messageId != null then {messageId: .messageId} else {} end";
+    private static final String BENCH_MESSAGE_ID =
+            "($query.messageId // .messageId) as $id | if $id != null then {messageId: $id} else {} end";
 
     private BenchWorkspace() {
     }
@@ -31,15 +33,11 @@ final class BenchWorkspace {
         }
         Path iotc = dir.resolve("iotc.jq");
         String text = Files.readString(iotc);
-        if (!text.contains(ANCHOR)) {
-            throw new IllegalStateException("transforms/iotc.jq changed: the benchmark adds messageId after '" + ANCHOR
-                    + "'; update BenchWorkspace");
+        if (!text.contains(BODY_MESSAGE_ID)) {
+            throw new IllegalStateException("transforms/iotc.jq changed: the benchmark maps ?messageId= where it says '"
+                    + BODY_MESSAGE_ID + "'; update BenchWorkspace");
         }
-        // the shipped transform now passes a body's top-level messageId; a second messageId key after the anchor would be
-        // overridden by it (the last key of a jq object wins) and no message id would reach the hub
-        Files.writeString(iotc, text.contains(BODY_MESSAGE_ID)
-                ? text.replace(BODY_MESSAGE_ID, "messageId: ($query.messageId // .messageId)")
-                : text.replace(ANCHOR, ANCHOR + ",\n    messageId: $query.messageId"));
+        Files.writeString(iotc, text.replace(BODY_MESSAGE_ID, BENCH_MESSAGE_ID));
         Files.writeString(o.workDir().resolve("quiet-logging.properties"), """
                 handlers=java.util.logging.ConsoleHandler
                 .level=INFO
