@@ -60,6 +60,9 @@ final class AsyncConsoleHandler extends Handler {
         for (Handler h : root.getHandlers()) {
             if (h instanceof ConsoleHandler console) {
                 Formatter f = console.getFormatter() != null ? console.getFormatter() : new SimpleFormatter();
+                if (f instanceof SimpleFormatter && Main.LINE_FORMAT.equals(System.getProperty("java.util.logging.SimpleFormatter.format"))) {
+                    f = new LineFormatter(); // the same line, a fraction of the cost; a user's own format is kept
+                }
                 AsyncConsoleHandler async = new AsyncConsoleHandler(System.err, f, console.getLevel(), DEFAULT_CAPACITY);
                 async.setFilter(console.getFilter());
                 root.removeHandler(console);
