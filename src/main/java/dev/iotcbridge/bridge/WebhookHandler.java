@@ -280,7 +280,11 @@ public final class WebhookHandler {
 
 
     private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
-        if (values.keySet().stream().noneMatch(hidden::contains)) {
+        boolean any = false;
+        for (String h : hidden) {
+            any |= values.containsKey(h);
+        }
+        if (!any) {
             return values;
         }
         Map<String, String> copy = new HashMap<>(values);
