@@ -12,8 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The bridge running as a local process: the runtime, the HTTP server and, when no IoT Central is
@@ -24,13 +23,12 @@ public final class LocalBridge implements AutoCloseable {
     private final Optional<Simulator> simulator;
     private final BridgeRuntime runtime;
     private final LocalServer server;
-    private final ExecutorService requests;
+    private final CountDownLatch closed = new CountDownLatch(1);
 
-    private LocalBridge(Optional<Simulator> simulator, BridgeRuntime runtime, LocalServer server, ExecutorService requests) {
+    private LocalBridge(Optional<Simulator> simulator, BridgeRuntime runtime, LocalServer server) {
         this.simulator = simulator;
         this.runtime = runtime;
         this.server = server;
-        this.requests = requests;
     }
 
     /** Starts from setting values (local.settings.json and environment, already merged); says on {@code out} what it runs against. */
@@ -51,11 +49,6 @@ public final class LocalBridge implements AutoCloseable {
                     + "(DPS " + sim.dpsHost() + ", hubs " + String.join(" and ", sim.hubHosts()) + ", ID scope " + sim.idScope() + ").");
         }
         BridgeRuntime runtime = BridgeRuntime.start(settings, true);
-        ExecutorService requests = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "bridge-http");
-            t.setDaemon(true);
-            return t;
-        });
         Optional<LocalServer.AdminRoute> admin = simulator.map(sim -> (method, path, query) -> {
             AdminResponse a = sim.admin(method, path, query);
             return new WebhookResponse(a.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
@@ -63,20 +56,20 @@ public final class LocalBridge implements AutoCloseable {
         });
         LocalServer server;
         try {
+            // the hub client's event loops: a webhook is read, sent to the hub and answered on one thread
             server = LocalServer.start(settings.bindAddress(), settings.port(), runtime.handler(), settings.functionKey(),
-                    settings.maxBodyBytes(), admin, requests);
+                    settings.maxBodyBytes(), admin, runtime.eventLoops(), runtime.workers());
         } catch (IOException e) {
             runtime.close();
             simulator.ifPresent(Simulator::close);
-            requests.shutdownNow();
             throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port() + ": " + e.getMessage(), e);
         }
         String base = "http://" + settings.bindAddress() + ":" + server.port();
-        out.println("iotc-webhook-bridge listening on " + base + "/api/{route}; routes: " + String.join(", ", runtime.transforms().routes())
+        out.println("iotc-webhook-bridge listening on " + base + "/api/{route} (" + runtime.eventLoops().transport() + "); routes: " + String.join(", ", runtime.transforms().routes())
                 + (settings.functionKey().isPresent() ? " (function key required)" : ""));
         simulator.ifPresent(s -> out.println("Simulated devices: GET " + base + "/sim/devices; failover drill: POST "
                 + base + "/sim/devices/{id}/failover?minutes=N"));
-        return new LocalBridge(simulator, runtime, server, requests);
+        return new LocalBridge(simulator, runtime, server);
     }
 
     public int port() {
@@ -95,11 +88,19 @@ public final class LocalBridge implements AutoCloseable {
         return runtime;
     }
 
+    /**
+     * Waits until {@link #close()} (the shutdown hook, for {@code serve}): the event loops' threads are daemons, so
+     * something must hold the process up while it serves.
+     */
+    public void awaitClosed() throws InterruptedException {
+        closed.await();
+    }
+
     @Override
     public void close() {
         server.close();
-        requests.shutdownNow();
         runtime.close();
         simulator.ifPresent(Simulator::close);
+        closed.countDown();
     }
 }

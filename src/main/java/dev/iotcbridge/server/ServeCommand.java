@@ -37,10 +37,14 @@ final class ServeCommand {
             AsyncConsoleHandler.installOnRootLogger();
             LocalBridge bridge = LocalBridge.start(values, out);
             Runtime.getRuntime().addShutdownHook(new Thread(bridge::close, "bridge-shutdown"));
+            bridge.awaitClosed();
             return 0;
         } catch (IllegalArgumentException | IOException e) {
             err.println("cannot start: " + e.getMessage());
             return 2;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
         }
     }
 }

@@ -9,6 +9,7 @@ import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookResponse;
 import dev.iotcbridge.config.Secret;
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.net.EventLoops;
 import dev.iotcbridge.testing.FakeTransforms;
 import dev.iotcbridge.testing.RecordingSender;
 import java.io.InputStream;
@@ -34,6 +35,7 @@ class LocalServerTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final RecordingSender hub = new RecordingSender();
     private final ExecutorService executor = Executors.newCachedThreadPool();
+    private final EventLoops loops = EventLoops.create(2);
     private final HttpClient client = HttpClient.newHttpClient();
     private LocalServer server;
 
@@ -45,12 +47,13 @@ class LocalServerTest {
                         "telemetry", Map.of("event", vars.query().getOrDefault("event", ""), "seenKey", vars.query().containsKey("code")))))),
                 hub, executor);
         server = LocalServer.start("127.0.0.1", 0, handler, Optional.of(Secret.of("s3cret-key")), 1000,
-                Optional.of((method, path, query) -> WebhookResponse.error(200, method + " " + path + " " + query)), executor);
+                Optional.of((method, path, query) -> WebhookResponse.error(200, method + " " + path + " " + query)), loops, executor);
     }
 
     @AfterEach
     void stop() {
         server.close();
+        loops.close();
         executor.shutdownNow();
     }
 
