@@ -1,0 +1,160 @@
+package dev.iotcbridge.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.iotcbridge.bridge.WebhookHandler;
+import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.testing.FakeTransforms;
+import dev.iotcbridge.testing.HeldSender;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One connection's handler on an embedded channel, with the time the test sets: the stall timeouts (60 s for a body
+ * that stops, 2 min between requests, none while the bridge itself works), and that every buffer the decoder hands
+ * over is released whatever path the request took.
+ */
+class WebhookChannelHandlerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final AtomicLong now = new AtomicLong();
+    private final HeldSender hub = new HeldSender(id -> id.startsWith("now-"));
+    private EmbeddedChannel channel;
+
+    @BeforeEach
+    void open() {
+        WebhookHandler handler = new WebhookHandler(Settings.from(Map.of("BRIDGE_MAX_BODY_BYTES", "1000")), new FakeTransforms()
+                .route("echo", (body, vars) -> List.of(JSON.valueToTree(Map.of("deviceId", body.path("id").asText(), "telemetry", Map.of())))),
+                hub, Runnable::run);
+        WebhookChannelHandler.Shared shared = new WebhookChannelHandler.Shared(new RequestRouter(Optional.empty(), 1000, false),
+                handler, Optional.empty(), Runnable::run, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120), now::get);
+        channel = new EmbeddedChannel(new HttpServerCodec(), new WebhookChannelHandler(shared));
+    }
+
+    @AfterEach
+    void close() {
+        channel.finishAndReleaseAll();
+    }
+
+    private void advance(Duration d) {
+        now.addAndGet(d.toNanos());
+        channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
+        channel.runScheduledPendingTasks();
+    }
+
+    private ByteBuf receive(String bytes) {
+        ByteBuf in = Unpooled.copiedBuffer(bytes, StandardCharsets.UTF_8);
+        channel.writeInbound(in.retain()); // one reference kept, to see whether the other comes back
+        return in;
+    }
+
+    /** What the handler wrote so far, as text. */
+    private String written() {
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf b = channel.readOutbound(); b != null; b = channel.readOutbound()) {
+            out.append(b.toString(StandardCharsets.UTF_8));
+            b.release();
+        }
+        return out.toString();
+    }
+
+    private static String echo(String deviceId) {
+        return Wire.post("/api/echo", "{\"id\": \"" + deviceId + "\"}");
+    }
+
+    /** Every piece of {@code in} the decoder handed on has been released: only the test's own reference is left. */
+    private static void assertReleased(ByteBuf in) {
+        assertEquals(1, in.refCnt(), "buffers still held by the server");
+        in.release();
+    }
+
+    @Test
+    void aBodyThatStopsArrivingIsAnswered408AndTheConnectionClosedAfterTheRequestTimeout() {
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"id\"");
+        advance(Duration.ofSeconds(59));
+        assertTrue(channel.isOpen());
+        assertEquals("", written());
+
+        advance(Duration.ofSeconds(2));
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 408 "), answer);
+        assertTrue(answer.contains("nothing for 60 s") && answer.contains("connection: close"), answer);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aKeepAliveConnectionIsClosedAfterTwoQuietMinutesBetweenRequests() {
+        assertReleased(receive(echo("now-1")));
+        assertTrue(written().startsWith("HTTP/1.1 200 "));
+        advance(Duration.ofSeconds(61));
+        assertTrue(channel.isOpen(), "a request's 60 s do not apply between requests");
+        advance(Duration.ofSeconds(50));
+        assertReleased(receive(echo("now-2")));
+        assertTrue(written().startsWith("HTTP/1.1 200 "));
+
+        advance(Duration.ofSeconds(119));
+        assertTrue(channel.isOpen(), "quiet since the second answer, not the first");
+        advance(Duration.ofSeconds(2));
+        assertFalse(channel.isOpen());
+        assertEquals("", written(), "closed without an answer: no request was in progress");
+    }
+
+    @Test
+    void aCallWaitingForTheHubIsNeverTimedOutByTheServer() throws Exception {
+        ByteBuf in = receive(echo("slow-hub"));
+        HeldSender.Held held = hub.next();
+        for (int i = 0; i < 10; i++) {
+            advance(Duration.ofMinutes(1));
+        }
+        assertTrue(channel.isOpen());
+        assertEquals("", written());
+
+        held.answer().complete(null);
+        assertTrue(written().startsWith("HTTP/1.1 200 "));
+        assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void everyBufferIsReleasedWhetherABodyIsTakenDroppedRefusedOrHeldBehindAnotherRequest() throws Exception {
+        String chunk = "x".repeat(600);
+        ByteBuf in = receive(echo("held-first")
+                + Wire.post("/nowhere", "y".repeat(3000))
+                + "POST /api/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n258\r\n" + chunk + "\r\n0\r\n\r\n"
+                + echo("now-last"));
+        hub.next().answer().complete(null);
+        String answers = written();
+        assertEquals(4, answers.split("HTTP/1.1 ", -1).length - 1, answers);
+        assertTrue(answers.indexOf("200 OK") < answers.indexOf("404 Not Found")
+                && answers.indexOf("404 Not Found") < answers.indexOf("413 Request Entity Too Large")
+                && answers.lastIndexOf("200 OK") > answers.indexOf("413"), answers);
+        assertTrue(channel.config().isAutoRead(), "reading resumes once nothing is held");
+        assertReleased(in);
+    }
+
+    @Test
+    void whatIsHeldBehindAPendingAnswerIsReleasedWhenTheConnectionCloses() throws Exception {
+        ByteBuf in = receive(echo("held-first") + echo("now-second") + Wire.post("/nowhere", "z".repeat(2000)));
+        hub.next();
+        assertFalse(channel.config().isAutoRead(), "the socket is not read while requests are held");
+        channel.close();
+        assertReleased(in);
+    }
+}
