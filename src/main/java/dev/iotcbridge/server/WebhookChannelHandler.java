@@ -227,7 +227,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         if (route instanceof RequestRouter.Webhook w) {
             webhook = w;
             body = new BodyBuffer(announced, shared.router().maxBodyBytes());
-            if (HttpUtil.is100ContinueExpected(head)) {
+            if (announced != 0 && HttpUtil.is100ContinueExpected(head)) {
                 // written below the encoder, which counts one response per request (for HEAD); this is not the response
                 ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
             }
