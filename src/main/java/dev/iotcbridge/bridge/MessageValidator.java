@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -40,6 +41,9 @@ final class MessageValidator {
     private static final Pattern DTMI = Pattern.compile(
             "dtmi:[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?(?::[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?)*;[1-9][0-9]{0,8}(?:\\.[0-9]{1,6})?");
     private static final int DTMI_MAX = 2048;
+    /** How many valid model ids are remembered; past that, new ones are matched every time (bounded memory). */
+    private static final int KNOWN_MODELS = 1_024;
+    private final Set<String> knownModels = ConcurrentHashMap.newKeySet();
     /** DTDL name of a component. */
     private static final Pattern COMPONENT = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?");
     /** IoT Hub's device-to-cloud message limit counts body and properties (reference §6). */
@@ -122,11 +126,14 @@ final class MessageValidator {
         }
         Optional<String> modelId = optionalText(where, "modelId", node.get("modelId"));
         modelId.ifPresent(m -> {
-            if (m.length() > DTMI_MAX || !DTMI.matcher(m).matches()) {
+            if (!knownModels.contains(m) && (m.length() > DTMI_MAX || !DTMI.matcher(m).matches())) {
                 throw BadInputException.badRequest(where + ": modelId '" + abbreviate(m)
                         + "' is not a DTMI (dtmi:<segment>[:<segment>...];<version>, e.g. dtmi:com:example:Sensor;1)");
             }
         });
+        if (modelId.isPresent() && knownModels.size() < KNOWN_MODELS) {
+            knownModels.add(modelId.get()); // a fleet has a few models: their DTMIs are matched once, not per message
+        }
         Optional<String> component = optionalText(where, "component", node.get("component"));
         component.ifPresent(c -> {
             if (c.length() > 64 || !COMPONENT.matcher(c).matches()) {
