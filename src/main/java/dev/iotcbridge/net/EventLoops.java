@@ -36,10 +36,15 @@ public final class EventLoops implements AutoCloseable {
     }
 
     public static EventLoops create(int threads) {
+        return create(threads, "bridge-io");
+    }
+
+    /** {@code threads} loops named {@code <threadName>-N-M}, for a process part with loops of its own (the simulator). */
+    public static EventLoops create(int threads, String threadName) {
         if (threads < 1) {
             throw new IllegalArgumentException("event loop threads must be at least 1, not " + threads);
         }
-        DefaultThreadFactory names = new DefaultThreadFactory("bridge-io", true);
+        DefaultThreadFactory names = new DefaultThreadFactory(threadName, true);
         if (Epoll.isAvailable()) {
             return new EventLoops(new EpollEventLoopGroup(threads, names), true);
         }

@@ -18,6 +18,14 @@ final class DeviceKeys {
 
     private static final int MAX_CACHED = 100_000;
 
+    private static final ThreadLocal<Mac> MACS = ThreadLocal.withInitial(() -> {
+        try {
+            return Mac.getInstance("HmacSHA256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is not available", e);
+        }
+    });
+
     private final byte[] groupKey;
     private final Map<String, byte[]> cache = new ConcurrentHashMap<>();
 
@@ -49,11 +57,12 @@ final class DeviceKeys {
 
     static byte[] hmac(byte[] key, byte[] message) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
+            Mac mac = MACS.get(); // a provider look-up per token cost more than the HMAC itself
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             return mac.doFinal(message);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is not available", e);
+            throw new IllegalStateException("HmacSHA256 cannot be keyed", e);
         }
     }
+
 }

@@ -46,6 +46,9 @@ final class Query {
     }
 
     static String decode(String s) {
+        if (s.indexOf('%') < 0 && s.indexOf('+') < 0) {
+            return s; // nothing to decode (most path segments): URLDecoder would still copy it
+        }
         try {
             return URLDecoder.decode(s, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException e) {
@@ -55,6 +58,6 @@ final class Query {
 
     /** Path segments keep '+' as itself (only query strings use '+' for space). */
     private static String decodePath(String s) {
-        return decode(s.replace("+", "%2B"));
+        return s.indexOf('+') < 0 ? decode(s) : decode(s.replace("+", "%2B"));
     }
 }

@@ -14,6 +14,9 @@ record Reply(int status, Map<String, String> headers, byte[] body, boolean cut) 
 
     static final String JSON = "application/json; charset=utf-8";
 
+    /** The hub's answer to an accepted message. */
+    static final Reply NO_CONTENT = empty(204);
+
     static Reply json(int status, JsonNode body, Map<String, String> headers) {
         Map<String, String> all = new LinkedHashMap<>(headers);
         all.put("Content-Type", JSON);

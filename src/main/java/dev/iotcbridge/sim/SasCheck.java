@@ -1,12 +1,11 @@
 package dev.iotcbridge.sim;
 
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Verifies a SAS token the way DPS and IoT Hub do (reference §2): {@code SharedAccessSignature sr=…&sig=…&se=…[&skn=…]},
@@ -34,23 +33,50 @@ final class SasCheck {
         if (!authorization.startsWith(PREFIX)) {
             return Optional.of("the Authorization header is not a SharedAccessSignature");
         }
-        Map<String, String> fields = new HashMap<>();
+        String rawSr = null;
+        String rawSig = null;
+        String se = null;
+        String skn = null;
+        Set<String> others = null; // fields the check does not read, kept only to refuse a repeated one
         for (String part : authorization.substring(PREFIX.length()).trim().split("&")) {
             int eq = part.indexOf('=');
             if (eq <= 0) {
                 return Optional.of("the SAS token is malformed");
             }
-            if (fields.putIfAbsent(part.substring(0, eq), part.substring(eq + 1)) != null) {
+            String name = part.substring(0, eq);
+            String value = part.substring(eq + 1);
+            boolean repeated;
+            switch (name) {
+                case "sr" -> {
+                    repeated = rawSr != null;
+                    rawSr = value;
+                }
+                case "sig" -> {
+                    repeated = rawSig != null;
+                    rawSig = value;
+                }
+                case "se" -> {
+                    repeated = se != null;
+                    se = value;
+                }
+                case "skn" -> {
+                    repeated = skn != null;
+                    skn = value;
+                }
+                default -> {
+                    if (others == null) {
+                        others = new HashSet<>();
+                    }
+                    repeated = !others.add(name);
+                }
+            }
+            if (repeated) {
                 return Optional.of("the SAS token repeats a field");
             }
         }
-        String rawSr = fields.get("sr");
-        String rawSig = fields.get("sig");
-        String se = fields.get("se");
         if (rawSr == null || rawSig == null || se == null) {
             return Optional.of("the SAS token needs sr, sig and se");
         }
-        String skn = fields.get("skn");
         if (audience == Audience.DPS && skn != null && !skn.isEmpty() && !skn.equals("registration")) {
             return Optional.of("a device registration token has skn=registration");
         }
@@ -83,10 +109,6 @@ final class SasCheck {
     }
 
     private static String decode(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s;
-        }
+        return Query.decode(s);
     }
 }

@@ -2,7 +2,8 @@ package dev.iotcbridge.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
+import dev.iotcbridge.net.EventLoops;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -14,8 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,20 +58,17 @@ public final class SimDps {
     private final DeviceRegistry registry;
     private final DeviceKeys keys;
     private final Function<HubId, String> hubHosts;
-    private final Function<HttpExchange, Reply> admin;
+    private final Function<SimRequest, Reply> admin;
     private final int retryAfterSeconds;
     private final boolean assignAtOnce;
     private final Duration operationTtl;
     private final FaultControl faults;
     private final Handler handler;
     private final Listener listener;
+    private volatile String host = "127.0.0.1:0";
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
-    /**
-     * The registration ticket each exchange carries from arrival to answer. Not an exchange attribute: on JDK 17
-     * {@code HttpExchange.setAttribute} writes the HttpContext's attributes, one map shared by every concurrent
-     * exchange, so concurrent registrations took each other's tickets. Exchanges compare by identity.
-     */
-    private final Map<HttpExchange, Object> tickets = new ConcurrentHashMap<>();
+    /** The registration ticket each request carries from arrival to answer. Requests compare by identity. */
+    private final Map<SimRequest, Object> tickets = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Operation> operationsByAge = new ConcurrentLinkedQueue<>();
     private final AtomicLong received = new AtomicLong();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -79,8 +76,8 @@ public final class SimDps {
     private volatile HubId forcedHub;
 
     SimDps(SimulatorOptions options, String idScope, DeviceRegistry registry, DeviceKeys keys,
-           Function<HubId, String> hubHosts, Function<HttpExchange, Reply> admin, Clock clock, ExecutorService pool,
-           ScheduledExecutorService scheduler) {
+           Function<HubId, String> hubHosts, Function<SimRequest, Reply> admin, Clock clock, EventLoops loops,
+           SslContext tls, Executor adminWork) {
         this.idScope = idScope;
         this.registry = registry;
         this.keys = keys;
@@ -90,12 +87,13 @@ public final class SimDps {
         this.assignAtOnce = options.assignOnRegister();
         this.operationTtl = options.operationTtl();
         this.faults = new FaultControl(options.seed());
-        this.handler = new Handler(clock, pool, scheduler);
-        this.listener = new Listener(handler, pool, options.https() ? SimTls.serverContext() : null);
+        this.handler = new Handler(clock, adminWork);
+        this.listener = new Listener(handler, loops, tls);
     }
 
     void start(int port) throws IOException {
         listener.start(port);
+        host = "127.0.0.1:" + listener.port();
     }
 
     void stop() {
@@ -104,7 +102,7 @@ public final class SimDps {
 
     /** {@code 127.0.0.1:<port>}, the host[:port] a client uses in place of global.azure-devices-provisioning.net. */
     public String host() {
-        return "127.0.0.1:" + listener.port();
+        return host;
     }
 
     public int port() {
@@ -166,28 +164,28 @@ public final class SimDps {
 
     private final class Handler extends Endpoint {
 
-        Handler(Clock clock, ExecutorService pool, ScheduledExecutorService scheduler) {
-            super(clock, SimDps.this.faults, pool, scheduler);
+        Handler(Clock clock, Executor adminWork) {
+            super(clock, SimDps.this.faults, MAX_BODY_BYTES, adminWork);
         }
 
         @Override
-        boolean exempt(HttpExchange exchange) {
-            String path = exchange.getRequestURI().getRawPath();
+        boolean exempt(SimRequest request) {
+            String path = request.rawPath();
             return path.equals("/sim") || path.startsWith("/sim/");
         }
 
         @Override
-        void arrived(HttpExchange exchange) {
-            if (exchange.getRequestMethod().equals("PUT") && exchange.getRequestURI().getRawPath().endsWith("/register")) {
+        void arrived(SimRequest request) {
+            if (request.method().equals("PUT") && request.rawPath().endsWith("/register")) {
                 received.incrementAndGet();
                 purgeAbandoned(clock.instant());
-                tickets.put(exchange, new Ticket());
+                tickets.put(request, new Ticket());
             }
         }
 
         @Override
-        void answered(HttpExchange exchange) {
-            if (tickets.remove(exchange) instanceof Ticket ticket) {
+        void answered(SimRequest request) {
+            if (tickets.remove(request) instanceof Ticket ticket) {
                 ticket.close();
             }
         }
@@ -198,13 +196,13 @@ public final class SimDps {
         }
 
         @Override
-        Reply serve(HttpExchange exchange) throws IOException {
-            if (exempt(exchange)) {
-                return admin.apply(exchange);
+        Reply serve(SimRequest request) {
+            if (exempt(request)) {
+                return admin.apply(request);
             }
-            byte[] body = readBody(exchange, MAX_BODY_BYTES);
-            String[] path = Query.segments(exchange.getRequestURI().getRawPath());
-            String method = exchange.getRequestMethod();
+            byte[] body = request.body();
+            String[] path = Query.segments(request.rawPath());
+            String method = request.method();
             boolean register = path.length == 4 && path[3].equals("register") && method.equals("PUT");
             boolean poll = path.length == 5 && path[3].equals("operations") && method.equals("GET");
             boolean lookup = path.length == 3 && method.equals("POST");
@@ -212,7 +210,7 @@ public final class SimDps {
                 return errorReply(SimError.of(404, 404000, "NotFound", "No such operation: the device API is PUT "
                         + "{idScope}/registrations/{id}/register, GET …/operations/{operationId}, POST {idScope}/registrations/{id}."));
             }
-            String apiVersion = Query.parse(exchange.getRequestURI().getRawQuery()).get("api-version");
+            String apiVersion = Query.parse(request.rawQuery()).get("api-version");
             if (apiVersion == null || !API_VERSIONS.contains(apiVersion)) {
                 return errorReply(SimError.of(400, 400001, "BadApiVersion", "The api-version query parameter is missing or "
                         + "not supported: " + (apiVersion == null ? "(none)" : apiVersion) + "; supported: "
@@ -224,7 +222,7 @@ public final class SimDps {
                         + "digits, '-', '.', '_', ':', ending with a letter, digit or '-'."));
             }
             Instant now = clock.instant();
-            Optional<String> refused = SasCheck.problem(exchange.getRequestHeaders().getFirst("Authorization"),
+            Optional<String> refused = SasCheck.problem(request.header("authorization"),
                     idScope + "/registrations/" + registrationId, SasCheck.Audience.DPS, keys.keyOf(registrationId), now);
             if (refused.isEmpty() && !path[0].equalsIgnoreCase(idScope)) {
                 refused = Optional.of("unknown ID scope");
@@ -233,15 +231,15 @@ public final class SimDps {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
             }
             if (register) {
-                return register(exchange, registrationId, body, now);
+                return register(request, registrationId, body, now);
             }
             if (poll) {
-                return poll(exchange, registrationId, path[4], now);
+                return poll(request, registrationId, path[4], now);
             }
             return lookup(registrationId);
         }
 
-        private Reply register(HttpExchange exchange, String registrationId, byte[] body, Instant now) {
+        private Reply register(SimRequest call, String registrationId, byte[] body, Instant now) {
             if (body == null) {
                 return errorReply(SimError.argumentInvalid("The request body is too large."));
             }
@@ -268,19 +266,19 @@ public final class SimDps {
             }
             SimDevice device = registry.getOrCreate(registrationId);
             SimDevice.Registration outcome = device.register(payload, DeviceRegistry.allocate(registrationId), forcedHub, now);
-            Ticket ticket = (Ticket) tickets.get(exchange);
+            Ticket ticket = (Ticket) tickets.get(call);
             String operationId = "5." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "." + UUID.randomUUID();
             if (assignAtOnce) {
                 return Reply.json(200, operationJson(operationId, registrationId, device, outcome));
             }
             Operation op = new Operation(operationId, registrationId, outcome, now, now.plusSeconds(retryAfterSeconds), ticket);
-            tickets.put(exchange, HANDED_OVER); // in flight until its outcome is polled
+            tickets.put(call, HANDED_OVER); // in flight until its outcome is polled
             operations.put(operationId, op);
             operationsByAge.add(op);
             return assigning(operationId);
         }
 
-        private Reply poll(HttpExchange exchange, String registrationId, String operationId, Instant now) {
+        private Reply poll(SimRequest request, String registrationId, String operationId, Instant now) {
             Operation op = operations.get(operationId);
             if (op == null || !op.registrationId().equalsIgnoreCase(registrationId)) {
                 return errorReply(SimError.of(404, 404000, "NotFound", "Unknown operation " + operationId + "."));
@@ -288,7 +286,7 @@ public final class SimDps {
             if (now.isBefore(op.readyAt())) {
                 return assigning(operationId);
             }
-            tickets.put(exchange, op.ticket());
+            tickets.put(request, op.ticket());
             SimDevice device = registry.getOrCreate(op.registrationId());
             return Reply.json(200, operationJson(operationId, op.registrationId(), device, op.outcome()));
         }

@@ -1,7 +1,7 @@
 package dev.iotcbridge.sim;
 
-import com.sun.net.httpserver.Headers;
-import com.sun.net.httpserver.HttpExchange;
+import dev.iotcbridge.net.EventLoops;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,8 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executor;
 
 /**
  * One simulated IoT hub: the HTTPS send-event API (reference §4) for the devices DPS assigned to it, and its
@@ -36,21 +35,23 @@ public final class SimHub {
     private final FaultControl faults;
     private final Handler handler;
     private final Listener listener;
+    private volatile String host = "127.0.0.1:0";
 
     SimHub(HubId id, DeviceRegistry registry, DeviceKeys keys, TelemetryLog telemetry, HubErrorStyle errorStyle,
-           long seed, Clock clock, ExecutorService pool, ScheduledExecutorService scheduler, boolean https) {
+           long seed, Clock clock, EventLoops loops, SslContext tls, Executor exemptWork) {
         this.id = id;
         this.registry = registry;
         this.keys = keys;
         this.telemetry = telemetry;
         this.errorStyle = errorStyle;
         this.faults = new FaultControl(seed);
-        this.handler = new Handler(clock, pool, scheduler);
-        this.listener = new Listener(handler, pool, https ? SimTls.serverContext() : null);
+        this.handler = new Handler(clock, exemptWork);
+        this.listener = new Listener(handler, loops, tls);
     }
 
     void start(int port) throws IOException {
         listener.start(port);
+        host = "127.0.0.1:" + listener.port();
     }
 
     void stop() {
@@ -63,7 +64,7 @@ public final class SimHub {
 
     /** {@code 127.0.0.1:<port>}: the hub's name in DPS answers and in the SAS token's resource. */
     public String host() {
-        return "127.0.0.1:" + listener.port();
+        return host;
     }
 
     public int port() {
@@ -113,8 +114,8 @@ public final class SimHub {
 
     private final class Handler extends Endpoint {
 
-        Handler(Clock clock, ExecutorService pool, ScheduledExecutorService scheduler) {
-            super(clock, SimHub.this.faults, pool, scheduler);
+        Handler(Clock clock, Executor exemptWork) {
+            super(clock, SimHub.this.faults, MAX_MESSAGE_BYTES, exemptWork);
         }
 
         @Override
@@ -123,32 +124,33 @@ public final class SimHub {
         }
 
         @Override
-        Reply serve(HttpExchange exchange) throws IOException {
-            byte[] body = readBody(exchange, MAX_MESSAGE_BYTES);
-            String[] path = Query.segments(exchange.getRequestURI().getRawPath());
+        Reply serve(SimRequest request) {
+            byte[] body = request.body();
+            String[] path = Query.segments(request.rawPath());
             if (path.length != 4 || !path[0].equals("devices") || !path[2].equals("messages") || !path[3].equals("events")) {
                 return errorReply(SimError.of(404, 404000, "NotFound",
                         "This hub serves only POST /devices/{deviceId}/messages/events."));
             }
-            if (!exchange.getRequestMethod().equals("POST")) {
+            if (!request.method().equals("POST")) {
                 return errorReply(SimError.of(405, 405000, "MethodNotAllowed", "Send device events with POST."));
             }
-            String apiVersion = Query.parse(exchange.getRequestURI().getRawQuery()).get("api-version");
+            String apiVersion = Query.parse(request.rawQuery()).get("api-version");
             if (apiVersion == null || !API_VERSIONS.contains(apiVersion)) {
                 return errorReply(SimError.argumentInvalid("The api-version query parameter is missing or not supported: "
                         + (apiVersion == null ? "(none)" : apiVersion) + "."));
             }
             String deviceId = path[1];
             Instant now = clock.instant();
-            Optional<String> refused = SasCheck.problem(exchange.getRequestHeaders().getFirst("Authorization"),
-                    host() + "/devices/" + deviceId, SasCheck.Audience.HUB, keys.keyOf(deviceId), now);
+            String host = host();
+            Optional<String> refused = SasCheck.problem(request.header("authorization"),
+                    host + "/devices/" + deviceId, SasCheck.Audience.HUB, keys.keyOf(deviceId), now);
             if (refused.isPresent()) {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
             }
             Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(id)));
             if (device.isEmpty()) {
                 return errorReply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub "
-                        + host() + "."));
+                        + host + "."));
             }
             if (device.get().blocked()) {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: DEVICE_BLOCKED."));
@@ -159,14 +161,14 @@ public final class SimHub {
             if (body == null) {
                 return errorReply(SimError.messageTooLarge());
             }
-            Message message = Message.of(exchange.getRequestHeaders());
+            Message message = Message.of(request.headers());
             if (body.length + message.propertyBytes > MAX_MESSAGE_BYTES) {
                 return errorReply(SimError.messageTooLarge());
             }
-            telemetry.record(new SimMessage(deviceId, id, host(), new String(body, StandardCharsets.UTF_8),
+            telemetry.record(new SimMessage(deviceId, id, host, new String(body, StandardCharsets.UTF_8),
                     message.properties, message.system("iothub-messageid"), message.system("iothub-contenttype"),
                     message.system("iothub-contentencoding"), message.system("dt-subject"), now));
-            return Reply.empty(204);
+            return Reply.NO_CONTENT;
         }
     }
 
@@ -177,13 +179,14 @@ public final class SimHub {
                 "iothub-contenttype", "iothub-contentencoding", "dt-subject", "iothub-userid", "iothub-to",
                 "iothub-expiry", "iothub-ack", "iothub-creation-time-utc");
 
-        static Message of(Headers headers) {
+        /** @param headers first values by lower-cased name */
+        static Message of(Map<String, String> headers) {
             Map<String, String> app = new LinkedHashMap<>();
             Map<String, String> system = new LinkedHashMap<>();
             int bytes = 0;
-            for (Map.Entry<String, java.util.List<String>> h : headers.entrySet()) {
-                String name = h.getKey().toLowerCase(Locale.ROOT);
-                String value = h.getValue().isEmpty() ? "" : h.getValue().get(0);
+            for (Map.Entry<String, String> h : headers.entrySet()) {
+                String name = h.getKey();
+                String value = h.getValue();
                 if (name.startsWith(APP_PREFIX)) {
                     String key = name.substring(APP_PREFIX.length());
                     app.put(key, value);

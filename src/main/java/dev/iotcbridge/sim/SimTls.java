@@ -1,5 +1,8 @@
 package dev.iotcbridge.sim;
 
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -8,6 +11,7 @@ import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
@@ -25,14 +29,31 @@ public final class SimTls {
     private SimTls() {
     }
 
-    /** The context the simulator's HTTPS listeners serve with. */
+    /** A server context with the simulator's certificate (for a test server that stands in for a hub). */
     public static SSLContext serverContext() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keyManagers().getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the simulator's TLS key store cannot be used", e);
+        }
+    }
+
+    /** The context the simulator's HTTPS listeners serve with (Netty's, over the JDK's TLS). */
+    static SslContext nettyServerContext() {
+        try {
+            return SslContextBuilder.forServer(keyManagers()).sslProvider(SslProvider.JDK).build();
+        } catch (SSLException e) {
+            throw new IllegalStateException("the simulator's TLS key store cannot be used", e);
+        }
+    }
+
+    private static KeyManagerFactory keyManagers() {
         try {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keyStore(), PASSWORD);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(kmf.getKeyManagers(), null, null);
-            return context;
+            return kmf;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the simulator's TLS key store cannot be used", e);
         }

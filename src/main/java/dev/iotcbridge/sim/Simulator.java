@@ -1,7 +1,8 @@
 package dev.iotcbridge.sim;
 
-import com.sun.net.httpserver.HttpExchange;
 import dev.iotcbridge.config.Secret;
+import dev.iotcbridge.net.EventLoops;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -17,7 +18,6 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Logger;
@@ -45,8 +45,8 @@ public final class Simulator implements AutoCloseable {
     private final Clock clock;
     private final DeviceRegistry registry = new DeviceRegistry();
     private final TelemetryLog telemetry;
-    private final ExecutorService pool;
-    private final ScheduledExecutorService scheduler;
+    private final EventLoops loops;
+    private final ExecutorService adminWork;
     private final Map<HubId, SimHub> hubs = new EnumMap<>(HubId.class);
     private final SimDps dps;
     private final SimAdmin admin;
@@ -57,17 +57,18 @@ public final class Simulator implements AutoCloseable {
         this.groupKey = options.groupKey().orElseGet(Simulator::newGroupKey);
         this.clock = options.clock();
         this.telemetry = new TelemetryLog(options.keepRecentMessages(), options.keepMessageIds(), options.telemetryPrinter());
-        this.pool = Executors.newCachedThreadPool(daemonThreads("iotc-sim"));
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("iotc-sim-latency"));
+        this.loops = EventLoops.create(options.ioThreads(), "iotc-sim-io");
+        this.adminWork = Executors.newSingleThreadExecutor(daemonThreads("iotc-sim-control"));
+        SslContext tls = options.https() ? SimTls.nettyServerContext() : null;
         DeviceKeys keys = new DeviceKeys(groupKey);
         long seed = options.seed();
         for (HubId id : HubId.values()) {
             hubs.put(id, new SimHub(id, registry, keys, telemetry, options.hubErrorStyle(), seed + 1 + id.ordinal(),
-                    clock, pool, scheduler, options.https()));
+                    clock, loops, tls, adminWork));
         }
         this.admin = new SimAdmin(this);
         this.dps = new SimDps(options, idScope, registry, keys, id -> hubs.get(id).host(), this::adminOverHttp, clock,
-                pool, scheduler);
+                loops, tls, adminWork);
     }
 
     /** Starts the DPS and both hubs on loopback. */
@@ -267,8 +268,8 @@ public final class Simulator implements AutoCloseable {
     public void close() {
         dps.stop();
         hubs.values().forEach(SimHub::stop);
-        scheduler.shutdownNow();
-        pool.shutdownNow();
+        adminWork.shutdownNow();
+        loops.close();
     }
 
     DeviceView view(SimDevice device) {
@@ -280,14 +281,13 @@ public final class Simulator implements AutoCloseable {
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 
-    private Reply adminOverHttp(HttpExchange exchange) {
-        String path = exchange.getRequestURI().getRawPath().substring("/sim".length());
+    private Reply adminOverHttp(SimRequest request) {
+        String path = request.rawPath().substring("/sim".length());
         StringBuilder decoded = new StringBuilder();
         for (String segment : Query.segments(path)) {
             decoded.append('/').append(segment);
         }
-        AdminResponse response = admin(exchange.getRequestMethod(), decoded.toString(),
-                Query.parse(exchange.getRequestURI().getRawQuery()));
+        AdminResponse response = admin(request.method(), decoded.toString(), Query.parse(request.rawQuery()));
         return new Reply(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
                 response.json().getBytes(StandardCharsets.UTF_8), false);
     }

@@ -60,6 +60,9 @@ final class TelemetryLog {
             }
             message.messageId().ifPresent(id -> perMessageId.merge(id, 1, Integer::sum));
         }
+        if (printer == SimulatorOptions.NO_PRINTER) {
+            return;
+        }
         String body = message.body().length() > MAX_PRINTED_BODY
                 ? message.body().substring(0, MAX_PRINTED_BODY) + "…" : message.body();
         printer.accept("telemetry from " + message.deviceId() + " via hub-" + message.hub().name().toLowerCase()
