@@ -122,7 +122,7 @@ public final class BenchMain {
 
     private BenchOptions withLogging(BenchOptions b) {
         return new BenchOptions(b.mode(), b.devices(), b.concurrency(), b.seconds(), b.warmupSeconds(), b.hubLatencyMs(),
-                b.count(), b.repeats(), flags(), b.jar(), b.workDir(), b.keepMessageIds(), b.quietBridgeLog());
+                b.count(), b.repeats(), flags(), b.jar(), b.workDir(), b.keepMessageIds(), b.quietBridgeLog(), b.floor());
     }
 
     /** One message to each of devices [0, D), C at a time, retrying 503/429 as a webhook sender would. */
@@ -235,13 +235,13 @@ public final class BenchMain {
         }
     }
 
-    /** The JDK HttpServer alone (FloorServer), driven like the bridge: what the local server's HTTP layer costs. */
+    /** An HTTP layer alone (FloorServer, NettyProxyFloor), driven like the bridge: what it costs before any bridge work. */
     private void floor(int concurrency) throws Exception {
-        System.out.printf("%n== floor: the HTTP server alone (" + System.getProperty("bench.floor", "jdk") + ") answering 200, C = %d, %.0f s after %.0f s warm-up%n",
+        System.out.printf("%n== floor: " + o.floor() + " alone, answering 200, C = %d, %.0f s after %.0f s warm-up%n",
                 concurrency, o.seconds(), o.warmupSeconds());
         int port = BridgeProcess.freePort();
         String cp = o.jar().toAbsolutePath() + java.io.File.pathSeparator + Path.of("target/test-classes").toAbsolutePath();
-        String kind = System.getProperty("bench.floor", "jdk");
+        String kind = o.floor();
         if (kind.equals("jetty")) {
             // Jetty is a test dependency (through WireMock): scripts/bench.sh writes its class path to target/cp.txt
             cp += java.io.File.pathSeparator + Files.readString(Path.of("target/cp.txt")).trim();
@@ -249,8 +249,19 @@ public final class BenchMain {
         List<String> cmd = new ArrayList<>();
         cmd.add(BridgeProcess.javaBinary());
         cmd.addAll(flags());
-        cmd.addAll(List.of("-cp", cp, "dev.iotcbridge.bench.FloorServer", Integer.toString(port), kind));
+        Process up = null;
+        if (kind.startsWith("proxy-")) {
+            int upPort = BridgeProcess.freePort();
+            up = new ProcessBuilder(BridgeProcess.javaBinary(), "-XX:+UseSerialGC", "-cp", cp, "dev.iotcbridge.bench.FloorServer",
+                    Integer.toString(upPort), "jdk-direct").redirectErrorStream(true)
+                    .redirectOutput(o.workDir().resolve("upstream.log").toFile()).start();
+            cmd.addAll(List.of("-cp", cp, "dev.iotcbridge.bench.NettyProxyFloor", Integer.toString(port), Integer.toString(upPort),
+                    kind.substring(6).replaceAll("-[0-9]+$", ""), kind.replaceAll("^.*-", "")));
+        } else {
+            cmd.addAll(List.of("-cp", cp, "dev.iotcbridge.bench.FloorServer", Integer.toString(port), kind));
+        }
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(o.workDir().resolve("floor.log").toFile()).start();
+        Process upstream = up;
         try {
             for (int i = 0; i < 3000; i++) {
                 try (Socket s = new Socket("127.0.0.1", port)) {
@@ -270,6 +281,9 @@ public final class BenchMain {
                     Math.max(0, cpu.machineBusy - cpu.bridge - cpu.self));
         } finally {
             p.destroy();
+            if (upstream != null) {
+                upstream.destroy();
+            }
         }
     }
 

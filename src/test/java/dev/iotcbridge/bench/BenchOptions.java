@@ -12,7 +12,7 @@ import java.util.List;
  */
 record BenchOptions(String mode, int devices, int concurrency, double seconds, double warmupSeconds, int hubLatencyMs,
                     long count, int repeats, List<String> bridgeJvmFlags, Path jar, Path workDir, int keepMessageIds,
-                    boolean quietBridgeLog) {
+                    boolean quietBridgeLog, String floor) {
 
     /**
      * The class-data archive scripts/bench.sh makes from one start-up of the current jar (AppCDS: the JVM maps the
@@ -23,8 +23,7 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
 
     /**
      * The JVM flags of the documented run command (docs/performance.md says why each): a small heap and the serial
-     * collector keep RSS and GC threads down on a 2-core machine, a small thread stack suits the one-thread-per-call
-     * server at C = 1,024.
+     * collector keep RSS and GC threads down on a 2-core machine; the bridge's few threads need no large stacks.
      */
     static final List<String> DEFAULT_BRIDGE_FLAGS = withClassArchive(List.of("-XX:+UseSerialGC", "-Xms32m", "-Xmx96m",
             "-Xss256k", "-XX:ReservedCodeCacheSize=48m", "-XX:MaxMetaspaceSize=96m"));
@@ -41,17 +40,20 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
 
     static final String USAGE = """
             usage: scripts/bench.sh MODE [options]
-              MODE: throughput | cold | startup | heap | failures | all | floor (the JDK HttpServer alone)
+              MODE: throughput | cold | startup | heap | failures | all | floor (an HTTP layer alone, see --floor)
               --devices D          provisioned devices the load cycles through (default 1000)
               --concurrency C      keep-alive connections (default 32)
               --seconds T          measured seconds (default 20)
-              --warmup W           seconds of load before measuring (default 10)
+              --warmup W           seconds of load before measuring (default 30: the JIT settles after ~35 s)
               --hub-latency-ms L   the simulated hubs answer after L ms (default 0)
               --count N            failures: webhooks answered 429 by the hub (default 200000)
               --repeats R          startup: process starts measured (default 5)
               --jvm "FLAGS"        the bridge's JVM flags (default: %s)
               --quiet-bridge-log   the bridge logs per-message lines at FINE (off), for comparison
               --jar PATH           default target/iotc-webhook-bridge.jar
+              --floor KIND         floor: jdk (JDK HttpServer, pooled), jdk-direct (no hand-off), jetty, or a proxy to a
+                                   fixed upstream: proxy-jdk-okhttp-1 (the bridge's shape before round 3), proxy-nio-N,
+                                   proxy-epoll-N (Netty server and client on N shared loops: round 3's shape)
             """.formatted(String.join(" ", DEFAULT_BRIDGE_FLAGS));
 
     static BenchOptions parse(String[] args) {
@@ -65,7 +67,8 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
         int devices = 1000;
         int concurrency = 32;
         double seconds = 20;
-        double warmup = 10;
+        double warmup = 30;
+        String floor = "jdk";
         int latency = 0;
         long count = 200_000;
         int repeats = 5;
@@ -92,13 +95,14 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
                 case "--repeats" -> repeats = bounded(v, a, 1, 100);
                 case "--jvm" -> flags = new ArrayList<>(Arrays.asList(v.trim().split("\\s+")));
                 case "--jar" -> jar = Path.of(v);
+                case "--floor" -> floor = v;
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         // the simulator counts every message id of a run for the exact delivery check
         int keepIds = (int) Math.min(4_000_000, Math.max(100_000, (long) ((seconds + warmup) * 40_000)));
         return new BenchOptions(mode, devices, concurrency, seconds, warmup, latency, count, repeats, List.copyOf(flags),
-                jar, Path.of("target/bench"), keepIds, quiet);
+                jar, Path.of("target/bench"), keepIds, quiet, floor);
     }
 
     private static int bounded(String v, String name, int min, int max) {
