@@ -103,6 +103,29 @@ final class DeviceLinks implements AutoCloseable {
     }
 
     /**
+     * {@link #link} without a waiting thread, for a device that is not cached: completes with the link, or
+     * exceptionally with what {@code link} would throw. Waiting callers of one registration share it; a caller whose
+     * deadline passes gets 503 "still being registered" without cancelling the registration for the others.
+     */
+    CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, Deadline deadline) {
+        CompletableFuture<DeviceLink> mine = provisioning(deviceId, modelId, null).copy();
+        if (mine.isDone()) {
+            return mine;
+        }
+        return mine.orTimeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
+                .exceptionallyCompose(t -> {
+                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+                    if (cause instanceof TimeoutException) {
+                        return CompletableFuture.failedFuture(new TryLaterException(503, "device " + deviceId
+                                + " is still being registered with DPS; retry in " + options.pendingRetryAfter().toSeconds()
+                                + " s", options.pendingRetryAfter()));
+                    }
+                    return CompletableFuture.failedFuture(cause instanceof BridgeException ? cause
+                            : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", cause));
+                });
+    }
+
+    /**
      * The device's hub refused it even after a fresh registration (disabled in IoT Central): forget its link and
      * remember the refusal, so that the next calls are answered 403 without a hub or DPS round trip.
      */

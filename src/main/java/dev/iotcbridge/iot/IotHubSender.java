@@ -131,8 +131,20 @@ public final class IotHubSender implements TelemetrySender {
         Deadline deadline = Deadline.after(ticker, budget);
         DeviceLink link = links.cached(message.deviceId());
         if (link == null) {
-            return CompletableFuture.runAsync(() -> deliver(message, deadline, null, null), slowLane);
+            // a new device waits for its registration without a thread of its own: 1,000 new devices at once are
+            // 1,000 futures on the registration threads, not 1,000 blocked threads
+            return links.linkAsync(message.deviceId(), message.modelId(), deadline).thenCompose(provisioned -> {
+                if (deadline.expired()) {
+                    throw outOfTime(message.deviceId(), "before IoT Hub accepted the message", options.pendingRetryAfter());
+                }
+                return send(provisioned, message, deadline);
+            });
         }
+        return send(link, message, deadline);
+    }
+
+    /** One attempt on the fast lane; anything but a 2xx goes on, from that reply, on the slow lane. */
+    private CompletableFuture<Void> send(DeviceLink link, DeviceMessage message, Deadline deadline) {
         return hub.send(link, message, deadline).thenCompose(reply -> reply.status() >= 200 && reply.status() < 300
                 ? SENT
                 : CompletableFuture.runAsync(() -> deliver(message, deadline, link, reply), slowLane));

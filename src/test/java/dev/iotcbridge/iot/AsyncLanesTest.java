@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
 import java.util.List;
@@ -54,6 +55,27 @@ class AsyncLanesTest extends IotRig {
 
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    @Test
+    void aNewDeviceDpsRefusesFailsTheFutureWith403AndTheNextFromMemory() throws Exception {
+        lookupUnknown("blocked-async");
+        dps.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(registerUrl("blocked-async"))).willReturn(json(200,
+                "{\"operationId\":\"5.x\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"blocked-async\","
+                        + "\"status\":\"failed\",\"errorCode\":400209,\"errorMessage\":\"Device is blocked\"}}")));
+        IotHubSender sender = sender();
+
+        Exception first = assertThrows(Exception.class, () -> await(sender.sendAsync(message("blocked-async"), BUDGET)));
+        Exception again = assertThrows(Exception.class, () -> await(sender.sendAsync(message("blocked-async"), BUDGET)));
+
+        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, unwrap(first)).status());
+        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, unwrap(again)).status());
+        assertEquals(1, count(dps, "PUT", registerUrl("blocked-async")), "the second was answered from the refusal memory");
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     @Test
