@@ -102,14 +102,6 @@ final class RawHttp {
     }
 
     private static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != -1; c = in.read()) {
-            if (c == '\n') {
-                String s = b.toString(StandardCharsets.ISO_8859_1);
-                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-            }
-            b.write(c);
-        }
-        return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+        return dev.iotcbridge.testing.HttpLines.read(in);
     }
 }

@@ -82,10 +82,7 @@ class AsyncLanesTest extends IotRig {
     void aHubThatNoLongerKnowsTheDeviceIsLeftWithoutSendingToItAgain() throws Exception {
         lookupAssigned(ID, hubA);
         registerViaPoll(ID, hubB, 3);
-        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs(STARTED)
-                .willReturn(aResponse().withStatus(204)).willSetStateTo("moved"));
-        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs("moved")
-                .willReturn(json(404, deviceNotFound(ID))));
+        hubAcceptsOnceThenForgets(hubA, ID);
         hubAccepts(hubB, ID);
         IotHubSender sender = sender();
         sender.send(message(ID), BUDGET); // on hub A

@@ -1,8 +1,6 @@
 package dev.iotcbridge.iot;
 
-import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
-import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.github.tomakehurst.wiremock.WireMockServer;
@@ -50,10 +48,7 @@ class FailoverTest extends IotRig {
     void hubThatNoLongerKnowsTheDeviceIsLeftForTheHubDpsAssignsNow() {
         lookupAssigned(ID, hubA);
         registerViaPoll(ID, hubB, 3);
-        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs(STARTED)
-                .willReturn(aResponse().withStatus(204)).willSetStateTo("moved"));
-        hubA.stubFor(events(ID).inScenario("moved").whenScenarioStateIs("moved")
-                .willReturn(json(404, deviceNotFound(ID))));
+        hubAcceptsOnceThenForgets(hubA, ID);
         hubAccepts(hubB, ID);
         IotHubSender sender = sender();
         sender.send(message(ID), BUDGET);        // on hub A

@@ -229,6 +229,13 @@ abstract class IotRig {
         return post(urlEqualTo(eventsUrl(id)));
     }
 
+    /** The hub takes the device's first message, then no longer knows it (IoT Central moved it): 404 DeviceNotFound. */
+    static void hubAcceptsOnceThenForgets(WireMockServer hub, String id) {
+        hub.stubFor(events(id).inScenario("moved").whenScenarioStateIs(com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED)
+                .willReturn(com.github.tomakehurst.wiremock.client.WireMock.aResponse().withStatus(204)).willSetStateTo("moved"));
+        hub.stubFor(events(id).inScenario("moved").whenScenarioStateIs("moved").willReturn(json(404, deviceNotFound(id))));
+    }
+
     static void hubAccepts(WireMockServer hub, String id) {
         hub.stubFor(events(id).willReturn(aResponse().withStatus(204)));
     }

@@ -1,6 +1,5 @@
 package dev.iotcbridge.server;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -87,15 +86,7 @@ final class Wire implements AutoCloseable {
     }
 
     private String line() throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        for (int c = in.read(); c != -1; c = in.read()) {
-            if (c == '\n') {
-                String s = b.toString(StandardCharsets.ISO_8859_1);
-                return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
-            }
-            b.write(c);
-        }
-        return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+        return dev.iotcbridge.testing.HttpLines.read(in);
     }
 
     @Override
