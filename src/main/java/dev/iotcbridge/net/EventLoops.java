@@ -12,6 +12,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.netty.util.internal.logging.JdkLoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +23,12 @@ import java.util.concurrent.TimeUnit;
  * One loop per core; native epoll where it loads, NIO elsewhere.
  */
 public final class EventLoops implements AutoCloseable {
+
+    static {
+        // Netty logs through SLF4J when it finds the API (the Azure SDK brings it, without a provider, so SLF4J would
+        // print its "no providers" warning at every start); the bridge logs through java.util.logging, like the host
+        InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
+    }
 
     private final EventLoopGroup group;
     private final boolean epoll;
