@@ -32,8 +32,14 @@ final class FaultScenario {
 
     static final int BUDGET_MS = 600;
     static final int MAX_REGISTRATIONS = 4;
-    /** How long the senders keep retrying before a message counts as lost. */
+    /**
+     * How long the senders keep retrying before a message counts as lost. A device unlucky enough to draw several DPS
+     * faults in a row waits out the bridge's exponential back-off (1, 2, 4, 8, 16 s, jittered) on one of only
+     * {@link #MAX_REGISTRATIONS} registration threads, so the last ones can take most of a minute.
+     */
     static final long SETTLE_SECONDS = 90;
+    /** Enough that time, not attempts, ends a sender's retries: an attempt takes about a second (budget + back-off). */
+    static final int MAX_ATTEMPTS = 200;
     static final long TOKEN_TTL_SECONDS = 60 * 60;
 
     /** What a scenario can reach while it runs. */
@@ -175,7 +181,7 @@ final class FaultScenario {
                 setup.accept(run);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(2)).build();
-                RetryingWebhookSender sender = new RetryingWebhookSender(http, bridge.port(), functionKey, 40,
+                RetryingWebhookSender sender = new RetryingWebhookSender(http, bridge.port(), functionKey, MAX_ATTEMPTS,
                         Duration.ofMillis(20), Duration.ofMillis(400), Duration.ofSeconds(4), witness);
                 List<String[]> messages = new ArrayList<>();
                 for (int d = 0; d < devices; d++) {
@@ -201,8 +207,6 @@ final class FaultScenario {
                     late.addAll(ids.subList(early, devices));
                 }
                 int total = messages.size();
-                // generous: a device unlucky enough to draw several DPS faults in a row waits out the bridge's
-                // exponential back-off (1, 2, 4, 8, 16 s, jittered) before it registers; 40 s was once too short
                 long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(SETTLE_SECONDS);
                 AtomicInteger settled = new AtomicInteger();
                 List<Future<?>> work = new ArrayList<>();
