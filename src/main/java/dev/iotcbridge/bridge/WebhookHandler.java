@@ -10,6 +10,7 @@ import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.iot.DeviceMessage;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.transform.RouteTransform;
@@ -194,7 +195,7 @@ public final class WebhookHandler {
             if (thrown == null) {
                 return MessageResult.delivered(message.deviceId(), took);
             }
-            Throwable cause = thrown instanceof java.util.concurrent.CompletionException && thrown.getCause() != null ? thrown.getCause() : thrown;
+            Throwable cause = Completion.cause(thrown);
             if (cause instanceof BridgeException e) {
                 return MessageResult.failed(message.deviceId(), e, took);
             }

@@ -7,6 +7,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
@@ -92,10 +93,9 @@ final class DeviceLinks implements AutoCloseable {
             // A spent budget still takes a link that is already there (a completed future answers at once).
             return pending.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            return stillRegistering(deviceId);
+            throw stillRegistering(deviceId);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof BridgeException b ? b
-                    : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", e.getCause());
+            throw provisioningFailure(deviceId, e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TryLaterException(503, "interrupted while provisioning device " + deviceId, options.pendingRetryAfter());
@@ -114,14 +114,9 @@ final class DeviceLinks implements AutoCloseable {
         }
         return mine.orTimeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
                 .exceptionallyCompose(t -> {
-                    Throwable cause = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-                    if (cause instanceof TimeoutException) {
-                        return CompletableFuture.failedFuture(new TryLaterException(503, "device " + deviceId
-                                + " is still being registered with DPS; retry in " + options.pendingRetryAfter().toSeconds()
-                                + " s", options.pendingRetryAfter()));
-                    }
-                    return CompletableFuture.failedFuture(cause instanceof BridgeException ? cause
-                            : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", cause));
+                    Throwable cause = Completion.cause(t);
+                    return CompletableFuture.failedFuture(cause instanceof TimeoutException
+                            ? stillRegistering(deviceId) : provisioningFailure(deviceId, cause));
                 });
     }
 
@@ -138,9 +133,16 @@ final class DeviceLinks implements AutoCloseable {
         return (DeviceRefusedException) refusal.firstException();
     }
 
-    private DeviceLink stillRegistering(String deviceId) {
-        throw new TryLaterException(503, "device " + deviceId + " is still being registered with DPS; retry in "
+    /** The caller's budget ran out first; the registration goes on and serves its retry. */
+    private TryLaterException stillRegistering(String deviceId) {
+        return new TryLaterException(503, "device " + deviceId + " is still being registered with DPS; retry in "
                 + options.pendingRetryAfter().toSeconds() + " s", options.pendingRetryAfter());
+    }
+
+    /** What a finished registration failed with, as the caller is answered. */
+    private static BridgeException provisioningFailure(String deviceId, Throwable cause) {
+        return cause instanceof BridgeException b ? b
+                : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", cause);
     }
 
     private CompletableFuture<DeviceLink> provisioning(String deviceId, Optional<String> modelId, DeviceLink failed) {

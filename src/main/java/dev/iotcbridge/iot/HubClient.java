@@ -2,6 +2,7 @@ package dev.iotcbridge.iot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotcbridge.error.BadInputException;
+import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.net.HttpReply;
 import dev.iotcbridge.net.PooledHttpClient;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -11,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * IoT Hub's HTTPS send-event API (reference §4): {@code POST /devices/{id}/messages/events}, body = the telemetry
@@ -67,7 +67,7 @@ final class HubClient {
 
     private HubReply reply(HttpReply answer, Throwable failure) {
         if (failure != null) {
-            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            Throwable cause = Completion.cause(failure);
             return HubReply.unreachable(cause instanceof IOException io ? io : new IOException(cause));
         }
         if (answer.successful()) {

@@ -1,9 +1,9 @@
 package dev.iotcbridge.iot;
 
+import dev.iotcbridge.net.Origin;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
-import dev.iotcbridge.net.Origin;
 
 /**
  * One IoT hub as DPS named it ({@code assignedHub}: {@code name.azure-devices.net}, or {@code 127.0.0.1:port} for a
@@ -41,7 +41,8 @@ final class HubEndpoint {
 
     /**
      * A device or registration id as one path segment, encoded like the SDKs and the token's {@code sr} (reference
-     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. Valid ids (reference §6) hold no space, so URLEncoder's '+' for a space never arises.
+     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. Valid ids (reference §6) hold no space, so
+     * URLEncoder's '+' for a space never arises.
      */
     static String encodedId(String id) {
         return URLEncoder.encode(id, StandardCharsets.UTF_8);

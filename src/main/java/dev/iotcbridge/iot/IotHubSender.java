@@ -9,6 +9,7 @@ import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.TryLaterException;
 import dev.iotcbridge.net.EventLoops;
 import dev.iotcbridge.net.PooledHttpClient;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
@@ -17,7 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import okhttp3.ConnectionPool;
@@ -111,12 +111,7 @@ public final class IotHubSender implements TelemetrySender {
      * many new devices register at once, which {@link DeviceLinks} already bounds), gone after a minute idle.
      */
     private static ExecutorService slowLane() {
-        AtomicInteger n = new AtomicInteger();
-        return Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "bridge-slow-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return Executors.newCachedThreadPool(new DefaultThreadFactory("bridge-slow", true));
     }
 
     @Override

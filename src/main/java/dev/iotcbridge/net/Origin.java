@@ -12,11 +12,14 @@ public final class Origin {
     private final String host;
     private final int port;
     private final String hostHeader;
+    /** The pool looks its connections up by origin for every request: hashed once, not per lookup. */
+    private final int hash;
 
     private Origin(boolean tls, String host, int port) {
         this.tls = tls;
         this.host = host;
         this.port = port;
+        this.hash = Objects.hash(tls, host, port);
         boolean defaultPort = port == (tls ? 443 : 80);
         this.hostHeader = defaultPort ? host : host + ":" + port;
     }
@@ -65,7 +68,7 @@ public final class Origin {
 
     @Override
     public int hashCode() {
-        return Objects.hash(tls, host, port);
+        return hash;
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
@@ -69,13 +70,9 @@ class AsyncLanesTest extends IotRig {
         Exception first = assertThrows(Exception.class, () -> await(sender.sendAsync(message("blocked-async"), BUDGET)));
         Exception again = assertThrows(Exception.class, () -> await(sender.sendAsync(message("blocked-async"), BUDGET)));
 
-        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, unwrap(first)).status());
-        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, unwrap(again)).status());
+        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, Completion.cause(first)).status());
+        assertEquals(403, assertInstanceOf(DeviceRefusedException.class, Completion.cause(again)).status());
         assertEquals(1, count(dps, "PUT", registerUrl("blocked-async")), "the second was answered from the refusal memory");
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     @Test
