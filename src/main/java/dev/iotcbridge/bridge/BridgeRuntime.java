@@ -1,6 +1,7 @@
 package dev.iotcbridge.bridge;
 
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.downlink.DownlinkStep;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.net.EventLoops;
@@ -39,18 +40,19 @@ public final class BridgeRuntime implements AutoCloseable {
     };
 
     public BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender) {
-        this(settings, EventLoops.create(), transforms, sender, Optional.empty(), Optional.empty());
+        this(settings, EventLoops.create(), transforms, sender, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     private BridgeRuntime(Settings settings, EventLoops loops, TransformCatalog transforms, TelemetrySender sender,
-                          Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker) {
+                          Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker,
+                          Optional<DownlinkStep> downlinks) {
         this.settings = settings;
         this.loops = loops;
         this.transforms = transforms;
         this.sender = sender;
         this.deliveryWorker = deliveryWorker;
         this.workers = Executors.newCachedThreadPool(daemonThreads("bridge-worker-"));
-        this.handler = new WebhookHandler(settings, transforms, sender, workers, intake);
+        this.handler = new WebhookHandler(settings, transforms, sender, workers, intake, downlinks);
     }
 
     /**
@@ -65,8 +67,10 @@ public final class BridgeRuntime implements AutoCloseable {
         TelemetrySender sender = null;
         try {
             if (!settings.durable()) {
-                sender = IotHubSender.create(settings, loops);
-                return new BridgeRuntime(settings, loops, transforms, sender, Optional.empty(), Optional.empty());
+                IotHubSender hub = IotHubSender.create(settings, loops);
+                sender = hub;
+                return new BridgeRuntime(settings, loops, transforms, sender, Optional.empty(), Optional.empty(),
+                        Optional.of(downlinks(settings, hub, loops)));
             }
             // durable mode: the HTTP side only queues; the local worker (or, on Azure, the queue-triggered function) sends
             sender = local ? IotHubSender.create(settings, loops) : QUEUE_ONLY;
@@ -75,7 +79,7 @@ public final class BridgeRuntime implements AutoCloseable {
             Optional<DeliveryWorker> worker = local
                     ? Optional.of(DeliveryWorker.create(queue, sender, settings).start())
                     : Optional.empty();
-            return new BridgeRuntime(settings, loops, transforms, sender, Optional.of(intake::enqueue), worker);
+            return new BridgeRuntime(settings, loops, transforms, sender, Optional.of(intake::enqueue), worker, Optional.empty());
         } catch (RuntimeException e) {
             if (sender != null) {
                 sender.close();
@@ -84,6 +88,11 @@ public final class BridgeRuntime implements AutoCloseable {
             transforms.close();
             throw e;
         }
+    }
+
+    /** Commands on downlinks (docs/commands.md), over the sender's hub links, connections and event loops. */
+    static DownlinkStep downlinks(Settings settings, IotHubSender hub, EventLoops loops) {
+        return DownlinkStep.builder(settings, hub.cloudToDevice(), loops).build();
     }
 
     /** The transforms of the configured folder, or of the folder shipped with the package. */

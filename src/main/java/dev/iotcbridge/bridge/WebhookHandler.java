@@ -11,6 +11,7 @@ import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.Completion;
+import dev.iotcbridge.downlink.DownlinkStep;
 import dev.iotcbridge.iot.DeviceMessage;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.transform.RouteTransform;
@@ -50,6 +51,8 @@ public final class WebhookHandler {
     private final Duration budget;
     private final int maxMessages;
     private final Optional<MessageIntake> intake;
+    /** Commands on downlinks (docs/commands.md); null when this handler serves none. */
+    private final DownlinkStep downlinks;
     private final ObjectMapper mapper = JsonMapper.builder().build();
 
     /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
@@ -60,6 +63,13 @@ public final class WebhookHandler {
     /** @param intake durable mode: messages are queued there and the call is answered 202, never sent from here */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake) {
+        this(settings, transforms, sender, blocking, intake, Optional.empty());
+    }
+
+    /** @param downlinks receives the commands queued for a device whose sender offers a downlink, and sends them */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
+                          Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks) {
+        this.downlinks = downlinks.orElse(null);
         this.intake = intake;
         this.transforms = transforms;
         this.sender = sender;
@@ -88,9 +98,12 @@ public final class WebhookHandler {
     public CompletableFuture<WebhookResponse> handleAsync(WebhookRequest request, Logger log) {
         RouteTransform transform;
         List<DeviceMessage> messages;
+        List<DownlinkStep.Offer> offers;
         try {
             transform = route(request.route());
-            messages = messages(transform, request);
+            Call call = call(transform, request);
+            messages = call.messages();
+            offers = call.offers();
         } catch (BridgeException e) {
             log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
                     () -> "route=" + MessageValidator.abbreviate(request.route()) + " rejected status=" + e.status() + " error=" + e.getMessage());
@@ -106,6 +119,9 @@ public final class WebhookHandler {
         if (intake.isPresent()) {
             return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, log), blocking);
         }
+        if (!offers.isEmpty()) {
+            return deliverWithDownlinks(request, transform, messages, offers, log);
+        }
         return deliver(messages).thenApply(results -> {
             for (MessageResult r : results) {
                 log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
@@ -119,21 +135,64 @@ public final class WebhookHandler {
     }
 
     /**
+     * Telemetry first, then the downlinks the sender offered (docs/commands.md): only once every message reached the
+     * hub, and whatever becomes of them, the uplink's status stands; a downlink that travels in the answer replaces the
+     * success body.
+     */
+    private CompletableFuture<WebhookResponse> deliverWithDownlinks(WebhookRequest request, RouteTransform transform,
+                                                                    List<DeviceMessage> messages,
+                                                                    List<DownlinkStep.Offer> offers, Logger log) {
+        long deadline = downlinks.deadline(budget);
+        return deliver(messages).thenCompose(results -> {
+            for (MessageResult r : results) {
+                log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
+            }
+            Optional<BridgeException> decisive = CallStatus.decisive(results);
+            if (decisive.isPresent()) {
+                return CompletableFuture.completedFuture(failure(decisive.get(), CallStatus.retryAfter(results), results));
+            }
+            return downlinks.afterUplink(transform, offers, request::header, request.query(), deadline, log)
+                    .thenApply(answer -> answer.map(a -> new WebhookResponse(200,
+                                    Map.of("Content-Type", "application/json; charset=utf-8"), a.body()))
+                            .orElseGet(() -> success(transform.successStatus(), results)));
+        });
+    }
+
+    /**
      * Parses, transforms and validates a call without sending anything: what the CLI prints for a transform author.
      *
      * @throws BridgeException naming what is wrong with the input or the transform
      */
     public List<DeviceMessage> messages(WebhookRequest request) {
-        return messages(route(request.route()), request);
+        return call(route(request.route()), request).messages();
     }
 
-    private List<DeviceMessage> messages(RouteTransform transform, WebhookRequest request) {
+    /** A call's messages, and the downlinks its sender offers for their devices (none without a downlink step). */
+    private record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers) {
+    }
+
+    private Call call(RouteTransform transform, WebhookRequest request) {
         JsonNode body = bodies.parse(request.body(), request.header("content-type"));
         TransformVariables variables = new TransformVariables(
                 without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
                 transform.route(), request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
-        return validator.validate(transform.route(), outputs, maxMessages);
+        List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
+        return new Call(messages, downlinks == null ? List.of() : offers(outputs, messages));
+    }
+
+    private static List<DownlinkStep.Offer> offers(List<JsonNode> outputs, List<DeviceMessage> messages) {
+        List<JsonNode> found = MessageValidator.downlinks(outputs);
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        List<DownlinkStep.Offer> offers = new ArrayList<>(found.size());
+        for (int i = 0; i < found.size(); i++) {
+            if (found.get(i) != null) {
+                offers.add(new DownlinkStep.Offer(messages.get(i).deviceId(), found.get(i)));
+            }
+        }
+        return offers;
     }
 
     private RouteTransform route(String route) {

@@ -133,7 +133,13 @@ public record Settings(
 
         @Setting(name = "BRIDGE_QUEUE_WORKERS", fallback = "8", min = 1, max = 256,
                 meaning = "durable mode, local worker: messages forwarded at once")
-        int queueWorkers) {
+        int queueWorkers,
+
+        // the hub's cloud-to-device receives are metered and throttled per unit (docs/azure-protocol.md §4)
+        @Setting(name = "BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS", fallback = "60", min = 0, max = 86_400, unit = ChronoUnit.SECONDS,
+                meaning = "commands: the least time between two receives of one device's queued commands, whatever its "
+                        + "uplinks offer, so a chatty device cannot spend the hub's quota (docs/commands.md)")
+        Duration downlinkMinInterval) {
 
     public static final String ROUTE_SETTING_PREFIX = "BRIDGE_ROUTE_";
     /** Suffix of the poison queue's name; fixed, because the Functions host moves messages to {@code <queue>-poison}. */

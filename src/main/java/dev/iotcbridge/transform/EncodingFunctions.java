@@ -23,7 +23,8 @@ import net.thisptr.jackson.jq.Scope;
 final class EncodingFunctions {
 
     private static final BigInteger TWO_64 = BigInteger.ONE.shiftLeft(64);
-    private static final Pattern DATA_RATE = Pattern.compile("(?i)\\s*SF(\\d{1,2})(?:BW\\d+)?\\s*");
+    /** A spreading factor as the clouds write data rates: SF9BW125, SF9 BW125 4/5. */
+    private static final Pattern DATA_RATE = Pattern.compile("(?i)SF(\\d{1,2})(?!\\d)");
 
     private EncodingFunctions() {
     }
@@ -106,7 +107,7 @@ final class EncodingFunctions {
 
     /**
      * The application payload a LoRaWAN downlink may carry at a spreading factor (a number, or a data rate such as
-     * {@code "SF9BW125"}): 51 bytes at SF10-SF12, 115 at SF9, 222 at SF7-SF8: the EU868 figures with room for a
+     * {@code "SF9BW125"} or {@code "SF9 BW125 4/5"}): 51 bytes at SF10-SF12, 115 at SF9, 222 at SF7-SF8: the EU868 figures with room for a
      * repeater (LoRaWAN Regional Parameters, RP002). Other regions differ (a route sets {@code downlink_max_bytes} for
      * them), and the network server still has the last word.
      */
@@ -116,7 +117,7 @@ final class EncodingFunctions {
             sf = in.intValue();
         } else if (in != null && in.isTextual()) {
             Matcher m = DATA_RATE.matcher(in.textValue());
-            if (!m.matches()) {
+            if (!m.find()) {
                 throw new TransformFunctionException("lorawan_max_bytes", "input must be a spreading factor (7..12) or a "
                         + "data rate such as \"SF9BW125\", got " + JsonText.describe(in));
             }

@@ -75,6 +75,7 @@ class EncodingFunctionsTest {
         assertEquals("51", Jq.one("lorawan_max_bytes", "12"));
         assertEquals("51", Jq.one("lorawan_max_bytes", "10"));
         assertEquals("115", Jq.one("lorawan_max_bytes", "\"SF9BW125\""));
+        assertEquals("51", Jq.one("lorawan_max_bytes", "\"SF12 BW125 4/5\""));
         assertEquals("222", Jq.one("lorawan_max_bytes", "7"));
         assertRefused("lorawan_max_bytes", "6", "spreading factor must be 7..12");
         assertRefused("lorawan_max_bytes", "\"fast\"", "data rate such as");
