@@ -331,8 +331,9 @@ public final class DownlinkStep {
                     case ABANDON -> Result.ABANDONED;
                     case REJECT -> Result.REJECTED;
                 };
-                String detail = target + " " + reply.detail() + (reply.status() == 401 || reply.status() == 403
-                        ? ": check the API key" : "") + (action == Action.COMPLETE ? " " + bytesShown(encoded) : "");
+                String detail = action == Action.COMPLETE ? "via=" + target + " " + bytesShown(encoded)
+                        : reply.detail() + (reply.status() == 401 || reply.status() == 403 ? ": check the API key" : "")
+                                + " via=" + target;
                 report(log, route, p, m, new CloudToDeviceOutcome(result, detail, s, start));
                 return Optional.<Answer>empty();
             });
