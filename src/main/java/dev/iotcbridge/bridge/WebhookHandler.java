@@ -12,6 +12,7 @@ import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.downlink.DownlinkStep;
+import dev.iotcbridge.downlink.QueuedDownlink;
 import dev.iotcbridge.iot.DeviceMessage;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.transform.RouteTransform;
@@ -53,6 +54,7 @@ public final class WebhookHandler {
     private final Optional<MessageIntake> intake;
     /** Commands on downlinks (docs/commands.md); null when this handler serves none. */
     private final DownlinkStep downlinks;
+    private final Settings settings;
     private final ObjectMapper mapper = JsonMapper.builder().build();
 
     /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
@@ -70,6 +72,7 @@ public final class WebhookHandler {
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks) {
         this.downlinks = downlinks.orElse(null);
+        this.settings = settings;
         this.intake = intake;
         this.transforms = transforms;
         this.sender = sender;
@@ -117,7 +120,8 @@ public final class WebhookHandler {
             return CompletableFuture.completedFuture(skipped(transform.successStatus()));
         }
         if (intake.isPresent()) {
-            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, log), blocking);
+            List<Optional<QueuedDownlink>> queued = offers.isEmpty() ? List.of() : queuedDownlinks(transform, messages, offers, request, log);
+            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, queued, log), blocking);
         }
         if (!offers.isEmpty()) {
             return deliverWithDownlinks(request, transform, messages, offers, log);
@@ -178,7 +182,7 @@ public final class WebhookHandler {
                 transform.route(), request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
         List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
-        return new Call(messages, downlinks == null ? List.of() : offers(outputs, messages));
+        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages));
     }
 
     private static List<DownlinkStep.Offer> offers(List<JsonNode> outputs, List<DeviceMessage> messages) {
@@ -200,11 +204,29 @@ public final class WebhookHandler {
                 "no route '" + MessageValidator.abbreviate(route) + "'; the routes are: " + String.join(", ", transforms.routes())));
     }
 
-    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages, Logger log) {
+    /** Durable mode: the downlink requests offered, by message, for the worker to make after delivering. */
+    private List<Optional<QueuedDownlink>> queuedDownlinks(RouteTransform transform, List<DeviceMessage> messages,
+                                                           List<DownlinkStep.Offer> offers, WebhookRequest request, Logger log) {
+        List<Optional<QueuedDownlink>> queued = new ArrayList<>(messages.size());
+        for (DeviceMessage m : messages) {
+            Optional<QueuedDownlink> d = Optional.empty();
+            for (DownlinkStep.Offer o : offers) {
+                if (o.deviceId().equals(m.deviceId()) && queued.stream().noneMatch(q -> q.isPresent() && q.get().deviceId().equals(o.deviceId()))) {
+                    d = DownlinkStep.forQueue(settings, transform, o, request::header, request.query(), log);
+                    break;
+                }
+            }
+            queued.add(d);
+        }
+        return queued;
+    }
+
+    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages,
+                                    List<Optional<QueuedDownlink>> downlinks, Logger log) {
         long start = System.nanoTime();
         List<String> ids;
         try {
-            ids = intake.get().enqueue(route, messages);
+            ids = downlinks.isEmpty() ? intake.get().enqueue(route, messages) : intake.get().enqueue(route, messages, downlinks);
         } catch (BridgeException e) {
             log.log(Level.WARNING, () -> "route=" + route + " not queued status=" + e.status() + " error=" + e.getMessage());
             return error(e, messages.size());

@@ -135,8 +135,9 @@ public final class DownlinkStep {
      * What durable mode's intake keeps of an offer so the worker can serve it later: only requests, with the header
      * secret they name (a cloud's API key, which then sits in the queue like the telemetry does).
      */
-    public Optional<QueuedDownlink> forQueue(RouteTransform route, Offer offer, Function<String, Optional<String>> header,
-                                             Map<String, String> query, Logger log) {
+    public static Optional<QueuedDownlink> forQueue(Settings settings, RouteTransform route, Offer offer,
+                                                    Function<String, Optional<String>> header, Map<String, String> query,
+                                                    Logger log) {
         try {
             DownlinkOffer parsed = DownlinkOffer.parse(offer.downlink());
             if (parsed.kind() != DownlinkOffer.Kind.REQUEST) {
@@ -146,7 +147,7 @@ public final class DownlinkStep {
             }
             Optional<String> secret = parsed.request().flatMap(DownlinkOffer.Request::auth)
                     .filter(a -> a.from().fromHeader()).flatMap(a -> header.apply(a.from().name()));
-            return Optional.of(new QueuedDownlink(offer.deviceId(), offer.downlink(), defaultPort(route, query), secret));
+            return Optional.of(new QueuedDownlink(offer.deviceId(), offer.downlink(), defaultPort(settings, route, query), secret));
         } catch (DownlinkOffer.Invalid e) {
             log.warning(() -> "route=" + route.route() + " device=" + offer.deviceId() + " downlink=ignored error=" + e.getMessage());
             return Optional.empty();
@@ -168,7 +169,7 @@ public final class DownlinkStep {
         List<Prepared> ready = new ArrayList<>(offers.size());
         Set<String> devices = new HashSet<>();
         boolean answerTaken = false;
-        int port = defaultPort(route, query);
+        int port = defaultPort(settings, route, query);
         for (Offer o : offers) {
             if (!devices.add(o.deviceId())) {
                 continue; // one receive per device per call
@@ -232,7 +233,7 @@ public final class DownlinkStep {
         return Optional.of(new Prepared(deviceId, offer, secret, port, hosts));
     }
 
-    private int defaultPort(RouteTransform route, Map<String, String> query) {
+    private static int defaultPort(Settings settings, RouteTransform route, Map<String, String> query) {
         String v = query.getOrDefault("downlink_port", settings.routeSettings(route.route()).get("downlink_port"));
         if (v == null) {
             return 1;
