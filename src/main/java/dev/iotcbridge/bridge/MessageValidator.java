@@ -101,10 +101,11 @@ final class MessageValidator {
     static List<JsonNode> downlinks(List<JsonNode> outputs) {
         List<JsonNode> found = null;
         int index = 0;
-        for (JsonNode output : outputs) {
+        for (int i = 0; i < outputs.size(); i++) { // indexed: no iterator on the hot path
+            JsonNode output = outputs.get(i);
             if (output.isArray()) {
-                for (JsonNode m : output) {
-                    found = note(found, index++, m);
+                for (int j = 0; j < output.size(); j++) {
+                    found = note(found, index++, output.get(j));
                 }
             } else {
                 found = note(found, index++, output);
