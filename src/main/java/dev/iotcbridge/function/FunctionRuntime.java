@@ -3,11 +3,7 @@ package dev.iotcbridge.function;
 import dev.iotcbridge.bridge.BridgeRuntime;
 import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookResponse;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotcbridge.error.BridgeFaultException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -54,25 +50,8 @@ final class FunctionRuntime {
         starter.start();
     }
 
-    /**
-     * Whether this instance can serve: its settings read and checked, its transforms compiled and its clients built.
-     * It calls neither DPS nor a hub (a probe every few seconds must not spend the DPS quota): whether IoT Central
-     * accepts the group key shows in the calls' answers and logs.
-     */
+    /** GET /api/health: see {@link Health}. */
     static WebhookResponse health() {
-        ObjectNode body = JsonNodeFactory.instance.objectNode();
-        int status = 200;
-        try {
-            BridgeRuntime runtime = RUNTIME.get();
-            body.put("status", "ok");
-            body.put("mode", runtime.settings().durable() ? "durable" : "synchronous");
-            body.put("routes", runtime.transforms().routes().size());
-        } catch (BridgeFaultException e) {
-            status = 503;
-            body.put("status", "unusable");
-            body.put("error", e.getMessage()); // setting errors name the setting, never its value
-        }
-        return new WebhookResponse(status, Map.of("Content-Type", "application/json; charset=utf-8"),
-                body.toString().getBytes(StandardCharsets.UTF_8));
+        return Health.of(RUNTIME);
     }
 }
