@@ -1,5 +1,7 @@
 package dev.iotcbridge.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
@@ -35,7 +37,13 @@ import java.util.TreeMap;
  * @param functionKey         key the local server requires as {@code ?code=} or {@code x-functions-key}
  * @param bindAddress         address the local server and simulator listen on
  * @param port                port of the local server
- * @param queueConnection     Azure Storage connection string for durable mode
+ * @param queueConnection     Azure Storage connection string for durable mode ({@code BRIDGE_QUEUE_CONNECTION})
+ * @param queueServiceUri     durable mode on an Entra ID identity instead: the queue service's https URI
+ *                            ({@code BRIDGE_QUEUE_CONNECTION__queueServiceUri}, or its alias {@code __serviceUri}), the
+ *                            settings the Functions host reads for the same connection name (docs/azure-protocol.md §6)
+ * @param queueCredential     {@code managedidentity} to use the app's managed identity; absent, a developer identity
+ *                            is tried first, as the host does outside Azure
+ * @param queueClientId       client id of the user-assigned managed identity; absent, the system-assigned one
  * @param queueName           queue name for durable mode; durable mode is on when this and the connection are set.
  *                            Its poison queue is {@code <queueName>-poison}, the name the Functions host uses too
  * @param queueMaxDequeueCount deliveries of one queued message before it goes to the poison queue (durable mode)
@@ -69,6 +77,9 @@ public record Settings(
         String bindAddress,
         int port,
         Optional<Secret> queueConnection,
+        Optional<URI> queueServiceUri,
+        Optional<String> queueCredential,
+        Optional<String> queueClientId,
         Optional<String> queueName,
         int queueMaxDequeueCount,
         Duration queueBackoff,
@@ -77,6 +88,11 @@ public record Settings(
         Map<String, Map<String, String>> routeSettings) {
 
     public static final String ROUTE_SETTING_PREFIX = "BRIDGE_ROUTE_";
+    /**
+     * The connection name of durable mode's queues: the queue trigger, the poison output binding and the HTTP side
+     * all read it, as one setting (a connection string) or as the {@code <name>__...} family of an identity.
+     */
+    public static final String QUEUE_CONNECTION = "BRIDGE_QUEUE_CONNECTION";
     /** Suffix of the poison queue's name; fixed, because the Functions host moves messages to {@code <queue>-poison}. */
     public static final String POISON_SUFFIX = "-poison";
 
@@ -110,6 +126,9 @@ public record Settings(
                 r.text("BRIDGE_BIND_ADDRESS").orElse("127.0.0.1"),
                 r.integer("BRIDGE_PORT", 7071, 0, 65_535),
                 r.text("BRIDGE_QUEUE_CONNECTION").map(Secret::of),
+                r.serviceUri(QUEUE_CONNECTION + "__queueServiceUri").or(() -> r.serviceUri(QUEUE_CONNECTION + "__serviceUri")),
+                r.credential(QUEUE_CONNECTION + "__credential"),
+                r.clientId(QUEUE_CONNECTION + "__clientId"),
                 r.queueName("BRIDGE_QUEUE_NAME"),
                 r.integer("BRIDGE_QUEUE_MAX_DEQUEUE_COUNT", 10, 1, 1_000),
                 Duration.ofSeconds(r.integer("BRIDGE_QUEUE_BACKOFF_SECONDS", 5, 0, 3_600)),
@@ -126,9 +145,16 @@ public record Settings(
             throw new InvalidSettingException("BRIDGE_ALLOW_HTTP is only for the simulator and tests on this machine; IOTC_DPS_HOST "
                     + s.dpsHost + " is not a loopback address");
         }
-        if (s.queueName.isPresent() != s.queueConnection.isPresent()) {
-            throw new InvalidSettingException("durable mode needs both BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME; only "
-                    + (s.queueName.isPresent() ? "BRIDGE_QUEUE_NAME" : "BRIDGE_QUEUE_CONNECTION") + " is set");
+        boolean account = s.queueConnection.isPresent() || s.queueServiceUri.isPresent();
+        if (s.queueName.isPresent() && !account) {
+            throw new InvalidSettingException("durable mode needs its storage account beside BRIDGE_QUEUE_NAME: "
+                    + "BRIDGE_QUEUE_CONNECTION (a connection string) or BRIDGE_QUEUE_CONNECTION__queueServiceUri "
+                    + "(an identity); neither is set");
+        }
+        if (account && s.queueName.isEmpty()) {
+            throw new InvalidSettingException("durable mode needs both its storage account and BRIDGE_QUEUE_NAME; only "
+                    + (s.queueConnection.isPresent() ? "BRIDGE_QUEUE_CONNECTION" : "BRIDGE_QUEUE_CONNECTION__queueServiceUri")
+                    + " is set");
         }
         if (s.queueMaxBackoff.compareTo(s.queueBackoff) < 0) {
             throw new InvalidSettingException("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS (" + s.queueMaxBackoff.toSeconds()
@@ -220,6 +246,46 @@ public record Settings(
             }
         }
 
+        /** A service URI for an identity-based connection: absolute, https (tokens are only sent over TLS). */
+        Optional<URI> serviceUri(String name) {
+            Optional<String> v = text(name);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            URI uri;
+            try {
+                uri = new URI(v.get());
+            } catch (URISyntaxException e) {
+                uri = null;
+            }
+            if (uri == null || !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null
+                    || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+                // a URI holds no secret: echoing it helps the operator see the typo
+                throw new InvalidSettingException(name + " must be the https URI of the queue service, e.g. "
+                        + "https://<account>.queue.core.windows.net, was '" + v.get() + "'");
+            }
+            return Optional.of(uri);
+        }
+
+        /** The only credential kind the Functions host documents for a connection: {@code managedidentity}. */
+        Optional<String> credential(String name) {
+            Optional<String> v = text(name);
+            if (v.isPresent() && !v.get().equalsIgnoreCase("managedidentity")) {
+                throw new InvalidSettingException(name + " must be managedidentity (or be left out), was '" + v.get() + "'");
+            }
+            return v.map(c -> c.toLowerCase(Locale.ROOT));
+        }
+
+        /** A managed identity's client id: a GUID, as Entra ID shows it. */
+        Optional<String> clientId(String name) {
+            Optional<String> v = text(name);
+            if (v.isPresent() && !v.get().matches("[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")) {
+                throw new InvalidSettingException(name + " must be the client id (a GUID) of the user-assigned managed "
+                        + "identity, was '" + v.get() + "'");
+            }
+            return v;
+        }
+
         /** An Azure Storage queue name that leaves room for the poison queue's suffix. */
         Optional<String> queueName(String name) {
             Optional<String> v = text(name);
@@ -243,6 +309,12 @@ public record Settings(
             Optional<String> v = text(name);
             if (v.isEmpty()) {
                 return Optional.empty();
+            }
+            if (v.get().startsWith("@Microsoft.KeyVault(")) {
+                // App Service passes a reference it could not resolve through as the value itself (docs/azure-protocol.md §6)
+                throw new InvalidSettingException(name + " is a Key Vault reference the platform could not resolve: check "
+                        + "that the identity named by the app's keyVaultReferenceIdentity has the role Key Vault Secrets User "
+                        + "on the secret, and the secret exists (the portal shows the reference's status under Environment variables)");
             }
             byte[] bytes;
             try {

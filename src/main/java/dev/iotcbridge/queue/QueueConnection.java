@@ -22,8 +22,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The durable-mode queue and its poison queue on one Azure Storage account (Azure or Azurite), created when missing.
- * One instance per process: its clients share one HTTP client and are safe to use from many threads.
+ * The durable-mode queue and its poison queue on one Azure Storage account (Azure or Azurite), created when missing,
+ * reached with a connection string or an Entra ID identity ({@link QueueAccount}). One instance per process: its
+ * clients share one HTTP client and one credential, and are safe to use from many threads.
  *
  * <p>Messages are Base64-encoded on the wire, like the Functions queue extension's default {@code messageEncoding},
  * so the local server and the Function App read each other's messages. A message in the queue that is not Base64
@@ -50,9 +51,11 @@ public final class QueueConnection {
     /** Connects to the queues the settings name; durable mode must be on. */
     public static QueueConnection open(Settings settings) {
         if (!settings.durable()) {
-            throw new InvalidSettingException("durable mode is off: set BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME");
+            throw new InvalidSettingException("durable mode is off: set BRIDGE_QUEUE_NAME and BRIDGE_QUEUE_CONNECTION "
+                    + "(or BRIDGE_QUEUE_CONNECTION__queueServiceUri)");
         }
-        return open(settings.queueConnection().orElseThrow(), settings.queueName().orElseThrow(),
+        HttpClient http = http(settings.requestBudget());
+        return open(QueueAccount.from(settings, http), http, settings.queueName().orElseThrow(),
                 settings.queuePoisonName().orElseThrow(), settings.requestBudget(), Clock.systemUTC());
     }
 
@@ -62,22 +65,23 @@ public final class QueueConnection {
      */
     public static QueueConnection open(Secret connectionString, String queueName, String poisonName, Duration timeout,
                                        Clock clock) {
-        Objects.requireNonNull(connectionString, "connectionString");
-        HttpClient http = new JdkHttpClientBuilder().connectionTimeout(timeout).build();
+        return open(new QueueAccount.ConnectionString(connectionString), http(timeout), queueName, poisonName, timeout, clock);
+    }
+
+    private static HttpClient http(Duration timeout) {
+        return new JdkHttpClientBuilder().connectionTimeout(timeout).build();
+    }
+
+    static QueueConnection open(QueueAccount account, HttpClient http, String queueName, String poisonName,
+                                Duration timeout, Clock clock) {
+        Objects.requireNonNull(account, "account");
         // A few quick tries within the timeout: the intake answers a webhook, and the worker comes back anyway.
         long trySeconds = Math.max(1, timeout.toSeconds() / 2);
         RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3,
                 Duration.ofSeconds(trySeconds), Duration.ofMillis(50), Duration.ofMillis(500), null);
-        QueueClient poison;
-        try {
-            poison = builder(connectionString, poisonName, http, retries).buildClient();
-        } catch (IllegalArgumentException e) {
-            // the SDK's message could quote the connection string, which holds the account key
-            throw new InvalidSettingException("BRIDGE_QUEUE_CONNECTION is not an Azure Storage connection string "
-                    + "(e.g. UseDevelopmentStorage=true, or DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...)");
-        }
+        QueueClient poison = configure(account.builder(poisonName), http, retries).buildClient();
         QueueMessageCodec codec = new QueueMessageCodec();
-        QueueClient queue = builder(connectionString, queueName, http, retries)
+        QueueClient queue = configure(account.builder(queueName), http, retries)
                 .processMessageDecodingError(error -> poisonUndecodable(error, poison, codec, clock))
                 .buildClient();
         try {
@@ -87,7 +91,7 @@ public final class QueueConnection {
             LOG.log(Level.SEVERE, "cannot create the durable-mode queues", e);
             throw new IllegalStateException("durable mode cannot create its queues '" + queueName + "' and '" + poisonName
                     + "' at " + queue.getAccountName() + " (" + queue.getQueueUrl() + "): " + describe(e)
-                    + "; check BRIDGE_QUEUE_CONNECTION and that the storage account (or Azurite) is reachable");
+                    + "; check " + account.whatToCheck());
         }
         return new QueueConnection(queue, poison);
     }
@@ -112,13 +116,8 @@ public final class QueueConnection {
         return poison;
     }
 
-    private static QueueClientBuilder builder(Secret connectionString, String name, HttpClient http, RequestRetryOptions retries) {
-        return new QueueClientBuilder()
-                .connectionString(connectionString.reveal())
-                .queueName(name)
-                .messageEncoding(QueueMessageEncoding.BASE64)
-                .httpClient(http)
-                .retryOptions(retries);
+    private static QueueClientBuilder configure(QueueClientBuilder builder, HttpClient http, RequestRetryOptions retries) {
+        return builder.messageEncoding(QueueMessageEncoding.BASE64).httpClient(http).retryOptions(retries);
     }
 
     private static void poisonUndecodable(QueueMessageDecodingError error, QueueClient poison, QueueMessageCodec codec,
