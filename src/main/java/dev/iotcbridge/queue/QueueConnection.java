@@ -20,6 +20,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The durable-mode queue and its poison queue on one Azure Storage account (Azure or Azurite), created when missing,
@@ -39,6 +41,9 @@ public final class QueueConnection {
      * expires after 7 days).
      */
     static final Duration NEVER_EXPIRES = Duration.ofSeconds(-1);
+
+    private static final Pattern AUTHENTICATION_DETAIL =
+            Pattern.compile("<AuthenticationErrorDetail>([^<]{1,300})</AuthenticationErrorDetail>");
 
     private final QueueClient queue;
     private final QueueClient poison;
@@ -99,7 +104,10 @@ public final class QueueConnection {
     /** A short reason, without the SDK's multi-line advice (the account key is never part of either). */
     private static String describe(RuntimeException e) {
         if (e instanceof QueueStorageException storage) {
-            return "Storage answered " + storage.getStatusCode() + " " + storage.getErrorCode();
+            // Storage says why it refused a token (audience, issuer, lifetime) in a detail that holds no secret
+            Matcher detail = AUTHENTICATION_DETAIL.matcher(String.valueOf(storage.getMessage()));
+            return "Storage answered " + storage.getStatusCode() + " " + storage.getErrorCode()
+                    + (detail.find() ? " (" + detail.group(1).trim() + ")" : "");
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
