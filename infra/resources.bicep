@@ -239,7 +239,10 @@ var bridgeSettings = {
   IOTC_GROUP_KEY: '@Microsoft.KeyVault(SecretUri=${vault.properties.vaultUri}secrets/${groupKeySecretName}/)'
 }
 
-var modelSettings = empty(defaultModelId) ? {} : { IOTC_DEFAULT_MODEL_ID: defaultModelId }
+// only when given: an empty IOTC_DEFAULT_MODEL_ID would be the same as none, but clearer left out
+var modelSettings = {
+  IOTC_DEFAULT_MODEL_ID: defaultModelId
+}
 
 // Durable mode: one connection name, BRIDGE_QUEUE_CONNECTION, for the queue trigger, the poison output and the HTTP
 // side, as an identity-based connection (the <name>__queueServiceUri family the host and the bridge both read).
@@ -259,7 +262,7 @@ var synchronousSettings = {
 resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: app
   name: 'appsettings'
-  properties: union(extraSettings, hostSettings, bridgeSettings, modelSettings, durableMode ? durableSettings : synchronousSettings)
+  properties: union(extraSettings, hostSettings, bridgeSettings, empty(defaultModelId) ? {} : modelSettings, durableMode ? durableSettings : synchronousSettings)
   // the identity must hold its roles before the host starts with these settings
   dependsOn: [
     blobOwner
