@@ -6,21 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotcbridge.sim.SimTls;
 import dev.iotcbridge.sim.Simulator;
+import dev.iotcbridge.testing.PackagedBridge;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +36,6 @@ class ManagedIdentityQueueIT {
 
     private static final String CLIENT_ID = "3f2c0a4e-9d1b-4c6e-8a57-2b9e6d4f1c08";
     private static final String PASSWORD = "simulator"; // the simulator's public test certificate, see sim/README.md
-    private static final Path JAR = Path.of(System.getProperty("bridgeJar", "target/iotc-webhook-bridge.jar"));
 
     @TempDir
     static Path dir;
@@ -76,8 +70,8 @@ class ManagedIdentityQueueIT {
     void theBridgeAsksTheIdentityEndpointForAStorageTokenAndQueuesAndDeliversWithIt() throws Exception {
         try (Simulator sim = Simulator.start();
              ManagedIdentityEndpoint identity = new ManagedIdentityEndpoint("https://storage.azure.com", Clock.systemUTC());
-             Bridge bridge = Bridge.start(sim, identity, "mi-ok")) {
-            bridge.awaitListening();
+             PackagedBridge bridge = startBridge(sim, identity, "mi-ok")) {
+            bridge.awaitListening(Duration.ofSeconds(60));
 
             HttpResponse<String> r = bridge.post("/api/iotc",
                     "{\"device\": {\"deviceId\": \"mi-device-1\"}, \"measurements\": {\"t\": 21.5}, \"messageId\": \"mi-1\"}");
@@ -104,12 +98,12 @@ class ManagedIdentityQueueIT {
         try (Simulator sim = Simulator.start();
              // a token for Key Vault, not Storage: what a wrong audience or a missing role looks like to the bridge
              ManagedIdentityEndpoint identity = new ManagedIdentityEndpoint("https://vault.azure.net", Clock.systemUTC());
-             Bridge bridge = Bridge.start(sim, identity, "mi-refused")) {
+             PackagedBridge bridge = startBridge(sim, identity, "mi-refused")) {
 
-            assertTrue(bridge.process.waitFor(60, TimeUnit.SECONDS), "the bridge gives up\n" + bridge.log());
+            assertTrue(bridge.process().waitFor(60, TimeUnit.SECONDS), "the bridge gives up\n" + bridge.log());
             String log = bridge.log();
 
-            assertTrue(bridge.process.exitValue() != 0, log);
+            assertTrue(bridge.process().exitValue() != 0, log);
             assertTrue(log.contains("durable mode cannot create its queues 'mi-refused' and 'mi-refused-poison'"), log);
             assertTrue(log.contains("Storage answered 403 AuthenticationFailed (Invalid token audience.)"),
                     "Azurite checks the token, so the success above is meaningful\n" + log);
@@ -119,87 +113,23 @@ class ManagedIdentityQueueIT {
         }
     }
 
-    /** The packaged bridge ({@code java -jar iotc-webhook-bridge.jar serve}) as its own process. */
-    private static final class Bridge implements AutoCloseable {
-
-        private final Process process;
-        private final Path log;
-        private final int port;
-
-        private Bridge(Process process, Path log, int port) {
-            this.process = process;
-            this.log = log;
-            this.port = port;
-        }
-
-        static Bridge start(Simulator sim, ManagedIdentityEndpoint identity, String queue) throws IOException {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Djavax.net.ssl.trustStore=" + trustStore, "-Djavax.net.ssl.trustStoreType=PKCS12",
-                    "-Djavax.net.ssl.trustStorePassword=" + PASSWORD,
-                    "-jar", JAR.toAbsolutePath().toString(), "serve", "--port", Integer.toString(port)));
-            Path log = dir.resolve(queue + ".log");
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().keySet().removeIf(k -> k.startsWith("IOTC_") || k.startsWith("BRIDGE_")
-                    || k.startsWith("IDENTITY_") || k.startsWith("MSI_") || k.startsWith("AZURE_"));
-            pb.environment().putAll(Map.ofEntries(
-                    Map.entry("IOTC_ID_SCOPE", sim.idScope()),
-                    Map.entry("IOTC_GROUP_KEY", sim.groupKey().reveal()),
-                    Map.entry("IOTC_DPS_HOST", sim.dpsHost()),
-                    Map.entry("BRIDGE_ALLOW_HTTP", "true"),
-                    Map.entry("BRIDGE_QUEUE_NAME", queue),
-                    Map.entry("BRIDGE_QUEUE_CONNECTION__queueServiceUri", azurite.queueServiceUri()),
-                    Map.entry("BRIDGE_QUEUE_CONNECTION__credential", "managedidentity"),
-                    Map.entry("BRIDGE_QUEUE_CONNECTION__clientId", CLIENT_ID),
-                    Map.entry("BRIDGE_QUEUE_BACKOFF_SECONDS", "1"),
-                    Map.entry("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS", "1"),
-                    // set by the platform in every Function App with a managed identity
-                    Map.entry("IDENTITY_ENDPOINT", identity.endpoint()),
-                    Map.entry("IDENTITY_HEADER", identity.header())));
-            return new Bridge(pb.start(), log, port);
-        }
-
-        void awaitListening() {
-            HttpClient client = HttpClient.newHttpClient();
-            Eventually.until(Duration.ofSeconds(60), () -> {
-                if (!process.isAlive()) {
-                    throw new AssertionError("the bridge exited with " + process.exitValue() + ":\n" + log());
-                }
-                try {
-                    return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/health")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-                } catch (IOException e) {
-                    return false;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }, () -> "the bridge listens on " + port + "\n" + log());
-        }
-
-        HttpResponse<String> post(String path, String json) throws IOException, InterruptedException {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        String log() {
-            try {
-                return Files.readString(log, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                return "(no log: " + e.getMessage() + ")";
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
+    private static PackagedBridge startBridge(Simulator sim, ManagedIdentityEndpoint identity, String queue) throws IOException {
+        return PackagedBridge.start(List.of("-Djavax.net.ssl.trustStore=" + trustStore,
+                        "-Djavax.net.ssl.trustStoreType=PKCS12", "-Djavax.net.ssl.trustStorePassword=" + PASSWORD),
+                Map.ofEntries(
+                        Map.entry("IOTC_ID_SCOPE", sim.idScope()),
+                        Map.entry("IOTC_GROUP_KEY", sim.groupKey().reveal()),
+                        Map.entry("IOTC_DPS_HOST", sim.dpsHost()),
+                        Map.entry("BRIDGE_ALLOW_HTTP", "true"),
+                        Map.entry("BRIDGE_QUEUE_NAME", queue),
+                        Map.entry("BRIDGE_QUEUE_CONNECTION__queueServiceUri", azurite.queueServiceUri()),
+                        Map.entry("BRIDGE_QUEUE_CONNECTION__credential", "managedidentity"),
+                        Map.entry("BRIDGE_QUEUE_CONNECTION__clientId", CLIENT_ID),
+                        Map.entry("BRIDGE_QUEUE_BACKOFF_SECONDS", "1"),
+                        Map.entry("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS", "1"),
+                        // set by the platform in every Function App with a managed identity
+                        Map.entry("IDENTITY_ENDPOINT", identity.endpoint()),
+                        Map.entry("IDENTITY_HEADER", identity.header())),
+                dir.resolve(queue + ".log"));
     }
 }
