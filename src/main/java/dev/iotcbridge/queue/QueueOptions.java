@@ -28,11 +28,21 @@ public record QueueOptions(int maxDequeueCount, Duration backoff, Duration maxBa
         Objects.requireNonNull(maxBackoff, "maxBackoff");
         Objects.requireNonNull(deliveryBudget, "deliveryBudget");
         Objects.requireNonNull(lease, "lease");
-        if (maxDequeueCount < 1 || workers < 1) {
-            throw new IllegalArgumentException("maxDequeueCount and workers must be at least 1");
-        }
-        if (lease.toSeconds() < 1 || idlePollMin.isNegative() || idlePollMax.compareTo(idlePollMin) < 0) {
-            throw new IllegalArgumentException("need a lease of at least 1 s and 0 <= idlePollMin <= idlePollMax");
+        Objects.requireNonNull(idlePollMin, "idlePollMin");
+        Objects.requireNonNull(idlePollMax, "idlePollMax");
+        requireArgument(maxDequeueCount >= 1, "maxDequeueCount must be at least 1, was %s", maxDequeueCount);
+        requireArgument(workers >= 1, "workers must be at least 1, was %s", workers);
+        requireArgument(!backoff.isNegative(), "backoff must not be negative, was %s", backoff);
+        requireArgument(maxBackoff.compareTo(backoff) >= 0, "maxBackoff (%s) must not be less than backoff (%s)", maxBackoff, backoff);
+        requireArgument(lease.toSeconds() >= 1, "lease must be at least 1 s (Storage's granularity), was %s", lease);
+        requireArgument(!idlePollMin.isNegative(), "idlePollMin must not be negative, was %s", idlePollMin);
+        requireArgument(idlePollMax.compareTo(idlePollMin) >= 0, "idlePollMax (%s) must not be less than idlePollMin (%s)",
+                idlePollMax, idlePollMin);
+    }
+
+    private static void requireArgument(boolean ok, String template, Object... args) {
+        if (!ok) {
+            throw new IllegalArgumentException(String.format(template, args));
         }
     }
 

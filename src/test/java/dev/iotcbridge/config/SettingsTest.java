@@ -82,4 +82,43 @@ class SettingsTest {
         assertFalse(key.matches(""));
         assertFalse(key.matches(null));
     }
+
+    @Test
+    void theDpsHostIsAHostAndPortOnly() {
+        for (String bad : new String[] {"https://global.azure-devices-provisioning.net", "dps.example/path", "user@dps.example",
+                "dps.example?x=1", "two words"}) {
+            assertEquals("IOTC_DPS_HOST must be host[:port], e.g. global.azure-devices-provisioning.net, was '" + bad + "'",
+                    rejection(Map.of("IOTC_DPS_HOST", bad)), bad);
+        }
+        assertEquals("dps.example:8443", Settings.from(Map.of("IOTC_DPS_HOST", " dps.example:8443 ")).dpsHost());
+    }
+
+    @Test
+    void aDurationIsWrittenInTheUnitItsNameSays() {
+        Settings s = Settings.from(Map.of("BRIDGE_REQUEST_BUDGET_MS", "2500", "BRIDGE_SAS_TTL_MINUTES", "30",
+                "BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", "0"));
+        assertEquals(Duration.ofMillis(2500), s.requestBudget());
+        assertEquals(Duration.ofMinutes(30), s.tokenTtl());
+        assertEquals(Duration.ZERO, s.refusalBackoff());
+        assertEquals("BRIDGE_SAS_TTL_MINUTES must be between 5 and 1440, was 4", rejection(Map.of("BRIDGE_SAS_TTL_MINUTES", "4")));
+    }
+
+    @Test
+    void blankMeansNotSet() {
+        // local.settings.json.example lists every setting, most of them empty: that must start like no file at all
+        Settings s = Settings.from(Map.of("IOTC_ID_SCOPE", " ", "BRIDGE_PORT", "", "BRIDGE_ROUTE_TTN_MODEL_ID", " "));
+        assertTrue(s.simulated());
+        assertEquals(7071, s.port());
+        assertEquals(Map.of(), s.routeSettings("ttn"));
+    }
+
+    @Test
+    void everySettingIsDeclaredOnceUnderItsOwnName() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Setting s : Settings.declarations()) {
+            assertTrue(names.add(s.name()), s.name() + " is declared twice");
+            assertFalse(s.meaning().isBlank(), s.name() + " has no meaning");
+        }
+        assertEquals(Settings.class.getRecordComponents().length, names.size());
+    }
 }
