@@ -31,7 +31,7 @@ var enrollmentGroupId = 'iotc-webhook-bridge'
 // durable mode's queue; the Functions host and the bridge both name its poison queue '<name>-poison'
 var queueName = 'iotc-bridge'
 var poisonQueueName = '${queueName}-poison'
-// JVM flags for the Functions Java worker, appended to its own (docs/azure-protocol.md §5): Serial GC, which the
+// JVM flags for the Functions Java worker, appended to its own (docs/azure-protocol.md §6): Serial GC, which the
 // benchmark measured cheaper than G1 on two cores (docs/performance.md); the JVM picks it itself on one.
 var javaOpts = '-XX:+UseSerialGC'
 

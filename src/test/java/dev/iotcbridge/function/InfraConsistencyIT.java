@@ -191,7 +191,7 @@ class InfraConsistencyIT {
     @Test
     void hostJsonIsWhatFlexHonoursAndAgreesWithTheBridge() throws IOException {
         JsonNode host = JSON.readTree(APP.resolve("host.json").toFile());
-        // Flex: non-.NET apps need extension bundle [4.0.0, 5.0.0) or later (docs/azure-protocol.md §5)
+        // Flex: non-.NET apps need extension bundle [4.0.0, 5.0.0) or later (docs/azure-protocol.md §6)
         assertEquals("Microsoft.Azure.Functions.ExtensionBundle", host.at("/extensionBundle/id").asText());
         assertEquals("[4.*, 5.0.0)", host.at("/extensionBundle/version").asText());
         assertEquals(Settings.from(Map.of()).queueMaxDequeueCount(), host.at("/extensions/queues/maxDequeueCount").asInt(),
