@@ -56,6 +56,7 @@ public final class WebhookHandler {
     private final DownlinkStep downlinks;
     private final Settings settings;
     private final ObjectMapper mapper = JsonMapper.builder().build();
+    private final CallCounters counters = new CallCounters();
 
     /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking) {
@@ -108,8 +109,9 @@ public final class WebhookHandler {
             messages = call.messages();
             offers = call.offers();
         } catch (BridgeException e) {
+            counters.rejected(e.status());
             log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
-                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " rejected status=" + e.status() + " error=" + e.getMessage());
+                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " outcome=rejected status=" + e.status() + " error=" + quoted(e.getMessage()));
             return CompletableFuture.completedFuture(error(e, 0));
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "unexpected failure reading a call to route " + MessageValidator.abbreviate(request.route()), e);
@@ -128,6 +130,11 @@ public final class WebhookHandler {
         }
         return deliver(messages).thenApply(results -> {
             for (MessageResult r : results) {
+                if (r.delivered()) {
+                    counters.delivered();
+                } else {
+                    counters.failed(r.failure().get().status());
+                }
                 log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
             }
             Optional<BridgeException> decisive = CallStatus.decisive(results);
@@ -228,13 +235,15 @@ public final class WebhookHandler {
         try {
             ids = downlinks.isEmpty() ? intake.get().enqueue(route, messages) : intake.get().enqueue(route, messages, downlinks);
         } catch (BridgeException e) {
-            log.log(Level.WARNING, () -> "route=" + route + " not queued status=" + e.status() + " error=" + e.getMessage());
+            messages.forEach(m -> counters.failed(e.status()));
+            log.log(Level.WARNING, () -> "route=" + route + " outcome=failed status=" + e.status() + " error=" + quoted(e.getMessage()));
             return error(e, messages.size());
         }
         long micros = (System.nanoTime() - start) / 1_000;
+        counters.queued(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " queued messageId=" + ids.get(i)
-                    + " latencyMs=" + (micros / 1_000);
+            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " outcome=queued status=202 latencyMs=" + (micros / 1_000)
+                    + " messageId=" + ids.get(i);
             log.info(line);
         }
         if (successStatus == 204) {
@@ -355,9 +364,25 @@ public final class WebhookHandler {
         }
     }
 
+    /** What {@link #handleAsync} counted since the adapter last drained it. */
+    public CallCounters counters() {
+        return counters;
+    }
+
+    /**
+     * The line per message, as {@code key=value} fields an operator can split into columns (Application Insights:
+     * KQL {@code parse-kv}; README "What an operator sees on Azure"): route, device, outcome, status, latencyMs, then a
+     * failure's error, quoted, last.
+     */
     private static String line(String route, MessageResult r) {
-        String outcome = r.failure().map(f -> "failed status=" + f.status() + " error=" + f.getMessage()).orElse("delivered");
-        return "route=" + route + " device=" + r.deviceId() + " " + outcome + " latencyMs=" + (r.latencyNanos() / 1_000_000);
+        String status = r.failure().map(f -> Integer.toString(f.status())).orElse("200");
+        String line = "route=" + route + " device=" + r.deviceId() + " outcome=" + (r.delivered() ? "delivered" : "failed")
+                + " status=" + status + " latencyMs=" + (r.latencyNanos() / 1_000_000);
+        return r.failure().map(f -> line + " error=" + quoted(f.getMessage())).orElse(line);
+    }
+
+    private static String quoted(String message) {
+        return '"' + String.valueOf(message).replace("\"", "'") + '"';
     }
 
 

@@ -57,9 +57,10 @@ public final class SimHub {
         this.deviceBound = new SimDeviceBound(commands, registry, keys, id, handler::errorReply);
     }
 
-    void start(int port) throws IOException {
+    /** Listens on loopback; {@code name} is the host part of the name DPS assigns ({@code <name>:<port>}). */
+    void start(int port, String name) throws IOException {
         listener.start(port);
-        host = "127.0.0.1:" + listener.port();
+        host = name + ":" + listener.port();
     }
 
     void stop() {

@@ -79,8 +79,8 @@ public final class Simulator implements AutoCloseable {
     public static Simulator start(SimulatorOptions options) throws IOException {
         Simulator sim = new Simulator(options);
         try {
-            sim.hubs.get(HubId.A).start(options.hubAPort());
-            sim.hubs.get(HubId.B).start(options.hubBPort());
+            sim.hubs.get(HubId.A).start(options.hubAPort(), options.hubAName());
+            sim.hubs.get(HubId.B).start(options.hubBPort(), options.hubBName());
             sim.dps.start(options.dpsPort());
             sim.clouds.start(0);
         } catch (IOException | RuntimeException e) {
