@@ -156,6 +156,11 @@ public final class WebhookHandler {
         long deadline = downlinks.deadline(budget);
         return deliver(messages).thenCompose(results -> {
             for (MessageResult r : results) {
+                if (r.delivered()) {
+                    counters.delivered();
+                } else {
+                    counters.failed(r.failure().get().status());
+                }
                 log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
             }
             Optional<BridgeException> decisive = CallStatus.decisive(results);

@@ -2,8 +2,13 @@ package dev.iotcbridge.downlink;
 
 import dev.iotcbridge.iot.CloudToDevice;
 
-/** What became of one received command, for its log line. */
-record CloudToDeviceOutcome(Result result, String detail, CloudToDevice.Settlement settlement, long startNanos) {
+/**
+ * What became of one received command, for its log line.
+ *
+ * @param fields {@code key=value} fields (where it went, how many bytes), or ""
+ * @param error  why it was not sent, or null
+ */
+record CloudToDeviceOutcome(Result result, String fields, String error, CloudToDevice.Settlement settlement, long startNanos) {
 
     enum Result {
         /** In the call's answer; completed. */

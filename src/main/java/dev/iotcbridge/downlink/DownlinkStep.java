@@ -124,7 +124,7 @@ public final class DownlinkStep {
             return one(route, p.get(), deadline(budget), log).thenApply(a -> true)
                     .exceptionally(t -> unexpected(route, t).isPresent());
         } catch (DownlinkOffer.Invalid e) {
-            log.warning(() -> "route=" + route.route() + " device=" + queued.deviceId() + " downlink=ignored error=" + e.getMessage());
+            log.warning(() -> "route=" + route.route() + " device=" + queued.deviceId() + " downlink=ignored" + error(e.getMessage()));
             return CompletableFuture.completedFuture(false);
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(unexpected(route, e).isPresent());
@@ -142,14 +142,14 @@ public final class DownlinkStep {
             DownlinkOffer parsed = DownlinkOffer.parse(offer.downlink());
             if (parsed.kind() != DownlinkOffer.Kind.REQUEST) {
                 log.fine(() -> "route=" + route.route() + " device=" + offer.deviceId()
-                        + " downlink=none: in durable mode the call is answered before any command is received");
+                        + " downlink=none reason=\"in durable mode the call is answered before any command is received\"");
                 return Optional.empty();
             }
             Optional<String> secret = parsed.request().flatMap(DownlinkOffer.Request::auth)
                     .filter(a -> a.from().fromHeader()).flatMap(a -> header.apply(a.from().name()));
             return Optional.of(new QueuedDownlink(offer.deviceId(), offer.downlink(), defaultPort(settings, route, query), secret));
         } catch (DownlinkOffer.Invalid e) {
-            log.warning(() -> "route=" + route.route() + " device=" + offer.deviceId() + " downlink=ignored error=" + e.getMessage());
+            log.warning(() -> "route=" + route.route() + " device=" + offer.deviceId() + " downlink=ignored" + error(e.getMessage()));
             return Optional.empty();
         }
     }
@@ -178,13 +178,13 @@ public final class DownlinkStep {
             try {
                 offer = DownlinkOffer.parse(o.downlink());
             } catch (DownlinkOffer.Invalid e) {
-                log.warning(() -> "route=" + route.route() + " device=" + o.deviceId() + " downlink=ignored error=" + e.getMessage());
+                log.warning(() -> "route=" + route.route() + " device=" + o.deviceId() + " downlink=ignored" + error(e.getMessage()));
                 continue;
             }
             if (offer.kind() == DownlinkOffer.Kind.ANSWER) {
                 if (answerTaken) {
                     log.fine(() -> "route=" + route.route() + " device=" + o.deviceId()
-                            + " downlink=none: the call's answer already carries another device's downlink");
+                            + " downlink=none reason=\"the call's answer already carries another device's downlink\"");
                     continue;
                 }
                 answerTaken = true;
@@ -198,7 +198,7 @@ public final class DownlinkStep {
                                           Function<String, Optional<String>> header, int port, Logger log) {
         RouteDownlinks downlinks = route.downlinks();
         if (downlinks.mappingProblem().isPresent()) {
-            log.warning(() -> line(route, deviceId, "refused") + " error=" + downlinks.mappingProblem().get());
+            log.warning(() -> line(route, deviceId, "refused") + error(downlinks.mappingProblem().get()));
             return Optional.empty();
         }
         Map<String, String> appSettings = settings.routeSettings(route.route());
@@ -210,7 +210,7 @@ public final class DownlinkStep {
                 // the host is known before any command is: a URL the bridge would refuse is never received for
                 hosts.check(DownlinkTemplate.renderUrl(r.url(), new DownlinkTemplate.Values(new byte[0], port, false, "")));
             } catch (DownlinkHosts.Refused e) {
-                log.warning(() -> line(route, deviceId, "refused") + " error=" + e.getMessage());
+                log.warning(() -> line(route, deviceId, "refused") + error(e.getMessage()));
                 return Optional.empty();
             }
             if (r.auth().isPresent()) {
@@ -218,14 +218,14 @@ public final class DownlinkStep {
                 secret = from.fromHeader() ? header.apply(from.name()) : Optional.ofNullable(appSettings.get(from.name()));
                 secret = secret.filter(s -> !s.isBlank());
                 if (secret.isEmpty()) {
-                    log.warning(() -> line(route, deviceId, "refused") + " error=the downlink request needs the "
+                    log.warning(() -> line(route, deviceId, "refused") + error("the downlink request needs the "
                             + (from.fromHeader() ? "webhook header " + from.name() + ", which this call lacks"
                                     : "route setting " + from.name() + " (app setting BRIDGE_ROUTE_<ROUTE>_"
-                                            + from.name().toUpperCase(java.util.Locale.ROOT) + "), which is not set"));
+                                            + from.name().toUpperCase(java.util.Locale.ROOT) + "), which is not set")));
                     return Optional.empty();
                 }
                 if (!printable(secret.get())) {
-                    log.warning(() -> line(route, deviceId, "refused") + " error=the secret " + from + " holds characters a header cannot carry");
+                    log.warning(() -> line(route, deviceId, "refused") + error("the secret " + from + " holds characters a header cannot carry"));
                     return Optional.empty();
                 }
             }
@@ -250,15 +250,15 @@ public final class DownlinkStep {
 
     private CompletableFuture<Optional<Answer>> one(RouteTransform route, Prepared p, long deadline, Logger log) {
         if (remaining(deadline).compareTo(MIN_TIME) < 0) {
-            log.fine(() -> line(route, p.deviceId(), "none") + ": too little of the call's time budget is left to receive");
+            log.fine(() -> line(route, p.deviceId(), "none") + " reason=\"too little of the call's time budget is left to receive\"");
             return CompletableFuture.completedFuture(Optional.empty());
         }
         if (!c2d.linked(p.deviceId())) {
-            log.fine(() -> line(route, p.deviceId(), "none") + ": no hub link is cached for the device");
+            log.fine(() -> line(route, p.deviceId(), "none") + " reason=\"no hub link is cached for the device\"");
             return CompletableFuture.completedFuture(Optional.empty());
         }
         if (!pacer.tryReceive(p.deviceId())) {
-            log.fine(() -> line(route, p.deviceId(), "none") + ": received less than BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS ago");
+            log.fine(() -> line(route, p.deviceId(), "none") + " reason=\"received less than BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS ago\"");
             return CompletableFuture.completedFuture(Optional.empty());
         }
         long start = ticker.read();
@@ -267,7 +267,7 @@ public final class DownlinkStep {
                 return deliver(route, p, r.message(), deadline, start, log);
             }
             if (receipt instanceof CloudToDevice.Unavailable u) {
-                log.info(() -> line(route, p.deviceId(), "none") + " error=cannot receive commands now: " + u.reason());
+                log.info(() -> line(route, p.deviceId(), "none") + error("cannot receive commands now: " + u.reason()));
             }
             return CompletableFuture.completedFuture(Optional.empty());
         });
@@ -284,7 +284,7 @@ public final class DownlinkStep {
             Action action = e.permanent() ? Action.REJECT : Action.ABANDON;
             return settle(m, action, deadline).thenApply(s -> {
                 report(log, route, p, m, new CloudToDeviceOutcome(action == Action.REJECT ? Result.REJECTED : Result.ABANDONED,
-                        e.getMessage(), s, start));
+                        "", e.getMessage(), s, start));
                 return Optional.empty();
             });
         }
@@ -296,11 +296,11 @@ public final class DownlinkStep {
             // and comes again), never a second delivery of one the device already got
             return settle(m, Action.COMPLETE, deadline).thenApply(s -> {
                 if (s.done()) {
-                    report(log, route, p, m, new CloudToDeviceOutcome(Result.ANSWERED, bytesShown(encoded), s, start));
+                    report(log, route, p, m, new CloudToDeviceOutcome(Result.ANSWERED, bytesShown(encoded), null, s, start));
                     return Optional.of(new Answer(body));
                 }
-                report(log, route, p, m, new CloudToDeviceOutcome(Result.KEPT, "not answered: the hub did not complete the command ("
-                        + s.detail() + ")", s, start));
+                report(log, route, p, m, new CloudToDeviceOutcome(Result.KEPT, bytesShown(encoded),
+                        "not answered: the hub did not complete the command", s, start));
                 return Optional.empty();
             });
         }
@@ -310,7 +310,7 @@ public final class DownlinkStep {
             target = p.hosts().check(DownlinkTemplate.renderUrl(r.url(), values));
         } catch (DownlinkHosts.Refused e) {
             return settle(m, Action.ABANDON, deadline).thenApply(s -> {
-                report(log, route, p, m, new CloudToDeviceOutcome(Result.ABANDONED, e.getMessage(), s, start));
+                report(log, route, p, m, new CloudToDeviceOutcome(Result.ABANDONED, "", e.getMessage(), s, start));
                 return Optional.empty();
             });
         }
@@ -332,10 +332,10 @@ public final class DownlinkStep {
                     case ABANDON -> Result.ABANDONED;
                     case REJECT -> Result.REJECTED;
                 };
-                String detail = action == Action.COMPLETE ? "via=" + target + " " + bytesShown(encoded)
-                        : reply.detail() + (reply.status() == 401 || reply.status() == 403 ? ": check the API key" : "")
-                                + " via=" + target;
-                report(log, route, p, m, new CloudToDeviceOutcome(result, detail, s, start));
+                String fields = "via=" + target + " " + bytesShown(encoded) + (reply.status() > 0 ? " status=" + reply.status() : "");
+                String why = action == Action.COMPLETE ? null : reply.detail()
+                        + (reply.status() == 401 || reply.status() == 403 ? ": check the API key" : "");
+                report(log, route, p, m, new CloudToDeviceOutcome(result, fields, why, s, start));
                 return Optional.<Answer>empty();
             });
         });
@@ -350,16 +350,27 @@ public final class DownlinkStep {
     private void report(Logger log, RouteTransform route, Prepared p, CloudToDeviceMessage m, CloudToDeviceOutcome o) {
         String command = commandName(m);
         long ms = (ticker.read() - o.startNanos()) / 1_000_000;
-        String settled = o.settlement().done() ? "" : " settlement=" + o.settlement().outcome() + " (" + o.settlement().detail() + ")";
+        String settled = o.settlement().done() ? "" : " settlement=" + o.settlement().outcome();
+        String why = o.error() == null ? null
+                : o.error() + (o.settlement().done() ? "" : "; settling it: " + o.settlement().detail());
+        if (why == null && !o.settlement().done()) {
+            why = "settling it: " + o.settlement().detail();
+        }
         String text = line(route, p.deviceId(), o.result().word()) + " command=" + command
                 + m.messageId().map(id -> " commandId=" + DownlinkOffer.clip(id)).orElse("")
-                + (o.result().failed() ? " error=" : " ") + o.detail() + settled + " latencyMs=" + ms;
+                + (o.fields().isEmpty() ? "" : " " + o.fields()) + settled + " latencyMs=" + ms
+                + (why == null ? "" : error(why));
         log.log(o.result().failed() || !o.settlement().done() ? Level.WARNING : Level.INFO, text);
     }
 
     private static String commandName(CloudToDeviceMessage m) {
         String n = m.properties().get(Command.METHOD_NAME);
         return n == null ? "(none)" : DownlinkOffer.clip(n);
+    }
+
+    /** A failure's reason as the handler's lines end: {@code error="..."}, quoted, last. */
+    private static String error(String reason) {
+        return " error=\"" + String.valueOf(reason).replace('"', '\'') + "\"";
     }
 
     private static String bytesShown(CommandEncoder.Encoded e) {

@@ -279,7 +279,7 @@ class DownlinkGoldenTest {
         SimCommands.Command c = only("70b3d57ed005e3a1");
         assertEquals(SimCommands.State.QUEUED, c.state(), "not received: it waits for an uplink the bridge can serve");
         assertEquals(0, c.deliveryCount());
-        assertTrue(logged("downlink=refused error=host 127.0.0.1 is not among the route's allowed downlink hosts"),
+        assertTrue(logged("downlink=refused error=\"host 127.0.0.1 is not among the route's allowed downlink hosts"),
                 String.join("\n", logs));
     }
 
