@@ -84,6 +84,21 @@ class DownlinkGoldenTest {
         }
     };
     private static final Logger BRIDGE = Logger.getLogger("dev.iotcbridge");
+    /** Sees every log record of the JVM and every answer below; knows the clouds' keys. */
+    private static final dev.iotcbridge.faults.SecretWitness WITNESS = dev.iotcbridge.faults.SecretWitness.shared();
+
+    @org.junit.jupiter.api.BeforeAll
+    static void knowTheKeys() {
+        WITNESS.secret("The Things Stack downlink API key", TTS_KEY);
+        WITNESS.secret("ChirpStack API token", CHIRPSTACK_KEY);
+        WITNESS.secret("LORIOT application token", LORIOT_KEY);
+        WITNESS.secret("Helium downlink key (in the URL)", "h4IxFDle6biV1ZKmrUJamaXhKjRRF3c-");
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void noKeyLeaked() {
+        assertEquals(List.of(), WITNESS.leaks(), "a secret reached a log line or an answer");
+    }
 
     @BeforeEach
     void start() throws Exception {
@@ -152,7 +167,9 @@ class DownlinkGoldenTest {
                 q.put(pair.substring(0, pair.indexOf('=')), pair.substring(pair.indexOf('=') + 1));
             }
         }
-        return runtime.handler().handle(new WebhookRequest(route, "", q, h, body.getBytes(StandardCharsets.UTF_8)));
+        WebhookResponse r = runtime.handler().handle(new WebhookRequest(route, "", q, h, body.getBytes(StandardCharsets.UTF_8)));
+        WITNESS.seeResponse(r.status(), Map.of(), r.bodyText());
+        return r;
     }
 
     private void queue(String device, String name, String payloadJson) {
