@@ -66,7 +66,8 @@ class InfraConsistencyIT {
             Map.entry("BRIDGE_QUEUE_BACKOFF_SECONDS", "local worker only: on Azure host.json's visibilityTimeout"),
             Map.entry("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS", "local worker only"),
             Map.entry("BRIDGE_QUEUE_WORKERS", "local worker only: on Azure host.json's batchSize"),
-            Map.entry("BRIDGE_ROUTE_SIGFOX_PAYLOAD_CONFIG", "a route's own setting: extraSettings"));
+            Map.entry("BRIDGE_ROUTE_SIGFOX_PAYLOAD_CONFIG", "a route's own setting: extraSettings"),
+            Map.entry("BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS", "commands: 60 s suits most fleets; an operator tunes it to the hub's receive throttle"));
     /** What the Bicep sets for the platform rather than for the bridge. */
     private static final Set<String> PLATFORM_SETTINGS = Set.of("AzureWebJobsStorage__blobServiceUri",
             "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING",
