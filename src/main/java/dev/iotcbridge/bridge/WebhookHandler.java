@@ -18,6 +18,7 @@ import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.transform.RouteTransform;
 import dev.iotcbridge.transform.TransformCatalog;
 import dev.iotcbridge.transform.TransformVariables;
+import io.opentelemetry.context.Context;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +58,8 @@ public final class WebhookHandler {
     private final Settings settings;
     private final ObjectMapper mapper = JsonMapper.builder().build();
     private final CallCounters counters = new CallCounters();
+    /** The per-message records and the counters as OpenTelemetry signals; no-ops without the agent. */
+    private final CallTelemetry telemetry;
 
     /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking) {
@@ -72,6 +75,13 @@ public final class WebhookHandler {
     /** @param downlinks receives the commands queued for a device whose sender offers a downlink, and sends them */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks) {
+        this(settings, transforms, sender, blocking, intake, downlinks, CallTelemetry.global());
+    }
+
+    /** @param telemetry where the records and counters go besides the log lines ({@link CallTelemetry#global()}) */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
+                          Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks, CallTelemetry telemetry) {
+        this.telemetry = telemetry;
         this.downlinks = downlinks.orElse(null);
         this.settings = settings;
         this.intake = intake;
@@ -110,8 +120,13 @@ public final class WebhookHandler {
             offers = call.offers();
         } catch (BridgeException e) {
             counters.rejected(e.status());
-            log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
-                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " outcome=rejected status=" + e.status() + " error=" + quoted(e.getMessage()));
+            Level level = e.status() >= 500 ? Level.WARNING : Level.INFO;
+            String route = MessageValidator.abbreviate(request.route());
+            if (!telemetry.logsLive()) {
+                log.log(level, () -> "route=" + route + " outcome=rejected status=" + e.status() + " error=" + quoted(e.getMessage()));
+            }
+            telemetry.rejected(level, route, e.status(), telemetry.logsLive()
+                    ? "route=" + route + " outcome=rejected status=" + e.status() + " error=" + quoted(e.getMessage()) : null);
             return CompletableFuture.completedFuture(error(e, 0));
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "unexpected failure reading a call to route " + MessageValidator.abbreviate(request.route()), e);
@@ -121,22 +136,16 @@ public final class WebhookHandler {
             log.fine(() -> "route=" + request.route() + " skipped: the transform produced no message");
             return CompletableFuture.completedFuture(skipped(transform.successStatus()));
         }
+        Context call = telemetry.callContext();
         if (intake.isPresent()) {
             List<Optional<QueuedDownlink>> queued = offers.isEmpty() ? List.of() : queuedDownlinks(transform, messages, offers, request, log);
-            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, queued, log), blocking);
+            return CompletableFuture.supplyAsync(() -> enqueue(call, request.route(), transform.successStatus(), messages, queued, log), blocking);
         }
         if (!offers.isEmpty()) {
-            return deliverWithDownlinks(request, transform, messages, offers, log);
+            return deliverWithDownlinks(call, request, transform, messages, offers, log);
         }
         return deliver(messages).thenApply(results -> {
-            for (MessageResult r : results) {
-                if (r.delivered()) {
-                    counters.delivered();
-                } else {
-                    counters.failed(r.failure().get().status());
-                }
-                log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
-            }
+            report(call, request.route(), results, log);
             Optional<BridgeException> decisive = CallStatus.decisive(results);
             if (decisive.isEmpty()) {
                 return success(transform.successStatus(), results);
@@ -150,19 +159,12 @@ public final class WebhookHandler {
      * hub, and whatever becomes of them, the uplink's status stands; a downlink that travels in the answer replaces the
      * success body.
      */
-    private CompletableFuture<WebhookResponse> deliverWithDownlinks(WebhookRequest request, RouteTransform transform,
+    private CompletableFuture<WebhookResponse> deliverWithDownlinks(Context call, WebhookRequest request, RouteTransform transform,
                                                                     List<DeviceMessage> messages,
                                                                     List<DownlinkStep.Offer> offers, Logger log) {
         long deadline = downlinks.deadline(budget);
         return deliver(messages).thenCompose(results -> {
-            for (MessageResult r : results) {
-                if (r.delivered()) {
-                    counters.delivered();
-                } else {
-                    counters.failed(r.failure().get().status());
-                }
-                log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
-            }
+            report(call, request.route(), results, log);
             Optional<BridgeException> decisive = CallStatus.decisive(results);
             if (decisive.isPresent()) {
                 return CompletableFuture.completedFuture(failure(decisive.get(), CallStatus.retryAfter(results), results));
@@ -233,7 +235,7 @@ public final class WebhookHandler {
         return queued;
     }
 
-    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages,
+    private WebhookResponse enqueue(Context call, String route, int successStatus, List<DeviceMessage> messages,
                                     List<Optional<QueuedDownlink>> downlinks, Logger log) {
         long start = System.nanoTime();
         List<String> ids;
@@ -241,15 +243,21 @@ public final class WebhookHandler {
             ids = downlinks.isEmpty() ? intake.get().enqueue(route, messages) : intake.get().enqueue(route, messages, downlinks);
         } catch (BridgeException e) {
             messages.forEach(m -> counters.failed(e.status()));
-            log.log(Level.WARNING, () -> "route=" + route + " outcome=failed status=" + e.status() + " error=" + quoted(e.getMessage()));
+            String line = "route=" + route + " outcome=failed status=" + e.status() + " error=" + quoted(e.getMessage());
+            if (!telemetry.failedTogether(call, Level.WARNING, route, messages.size(), e.status(), line)) {
+                log.log(Level.WARNING, line);
+            }
             return error(e, messages.size());
         }
-        long micros = (System.nanoTime() - start) / 1_000;
+        long took = System.nanoTime() - start;
         counters.queued(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " outcome=queued status=202 latencyMs=" + (micros / 1_000)
+            String device = messages.get(i).deviceId();
+            String line = "route=" + route + " device=" + device + " outcome=queued status=202 latencyMs=" + (took / 1_000_000)
                     + " messageId=" + ids.get(i);
-            log.info(line);
+            if (!telemetry.message(call, Level.INFO, route, device, "queued", 202, took, line)) {
+                log.info(line);
+            }
         }
         if (successStatus == 204) {
             return new WebhookResponse(204, Map.of(), null);
@@ -366,6 +374,26 @@ public final class WebhookHandler {
             return new WebhookResponse(status, all, mapper.writeValueAsBytes(body));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a response body is always serialisable", e);
+        }
+    }
+
+    /**
+     * Counts each message's outcome and reports it: as an OpenTelemetry record when an implementation takes records,
+     * else as the text line through the invocation's logger (built only if that logger's level lets it through).
+     */
+    private void report(Context call, String route, List<MessageResult> results, Logger log) {
+        for (MessageResult r : results) {
+            int status = r.delivered() ? 200 : r.failure().get().status();
+            Level level = r.delivered() ? Level.INFO : Level.WARNING;
+            if (r.delivered()) {
+                counters.delivered();
+            } else {
+                counters.failed(status);
+            }
+            if (!telemetry.message(call, level, route, r.deviceId(), r.delivered() ? "delivered" : "failed", status,
+                    r.latencyNanos(), telemetry.logsLive() ? line(route, r) : null)) {
+                log.log(level, () -> line(route, r));
+            }
         }
     }
 
