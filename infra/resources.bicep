@@ -230,6 +230,10 @@ var hostSettings = {
   AzureWebJobsStorage__clientId: identity.properties.clientId
   APPLICATIONINSIGHTS_CONNECTION_STRING: insights.properties.ConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+  // The Application Insights Java agent the platform ships with the Java worker: it takes the bridge's OpenTelemetry
+  // records and metrics to Application Insights with their fields as custom dimensions. Set rather than left to the
+  // platform's default; the bridge runs the same without it (docs/azure-protocol.md section 5, "Telemetry").
+  APPLICATIONINSIGHTS_ENABLE_AGENT: 'true'
   JAVA_OPTS: javaOpts
 }
 

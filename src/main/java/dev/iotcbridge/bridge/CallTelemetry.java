@@ -17,7 +17,7 @@ import java.util.logging.Level;
 /**
  * What the handler reports per message and per call, as OpenTelemetry signals: a log record whose attributes are the
  * fields of the per-message line (route, device, outcome, status, latencyMs) and counters an operator can chart
- * (messages by route, outcome and status; calls rejected by status; latency by route and outcome).
+ * (messages by route, outcome and status; calls rejected by status; latency by route, outcome and status).
  *
  * <p>The bridge ships the OpenTelemetry API only. Without an implementation registered (the local server, tests, a
  * Function App without the Application Insights agent) every instrument is the API's no-op: {@link #logsLive()} and
@@ -60,7 +60,7 @@ public final class CallTelemetry {
         this.rejected = meter.counterBuilder("iotc.bridge.calls.rejected").setUnit("{call}")
                 .setDescription("calls refused before any message, by HTTP status").build();
         this.latency = meter.histogramBuilder("iotc.bridge.message.latency").ofLongs().setUnit("ms")
-                .setDescription("time from the handler's send to the message's outcome, by route and outcome").build();
+                .setDescription("time from the handler's send to the message's outcome").build();
     }
 
     /**

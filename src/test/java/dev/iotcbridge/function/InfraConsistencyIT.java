@@ -71,7 +71,8 @@ class InfraConsistencyIT {
     /** What the Bicep sets for the platform rather than for the bridge. */
     private static final Set<String> PLATFORM_SETTINGS = Set.of("AzureWebJobsStorage__blobServiceUri",
             "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId", "APPLICATIONINSIGHTS_CONNECTION_STRING",
-            "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "JAVA_OPTS", "AzureWebJobs.deliver.Disabled");
+            "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", "APPLICATIONINSIGHTS_ENABLE_AGENT", "JAVA_OPTS",
+            "AzureWebJobs.deliver.Disabled");
     /** Settings Flex Consumption deprecates (they conflict with functionAppConfig or are managed by the platform). */
     private static final List<String> FLEX_DEPRECATED = List.of("FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_EXTENSION_VERSION",
             "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTSHARE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
