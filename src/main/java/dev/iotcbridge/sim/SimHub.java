@@ -119,12 +119,12 @@ public final class SimHub {
         }
 
         @Override
-        Reply errorReply(SimError error) {
+        SimResponse errorReply(SimError error) {
             return ErrorBodies.hub(error, errorStyle, clock.instant());
         }
 
         @Override
-        Reply serve(SimRequest request) {
+        SimResponse serve(SimRequest request) {
             byte[] body = request.body();
             String[] path = Query.segments(request.rawPath());
             if (path.length != 4 || !path[0].equals("devices") || !path[2].equals("messages") || !path[3].equals("events")) {
@@ -168,7 +168,7 @@ public final class SimHub {
             telemetry.record(new SimMessage(deviceId, id, host, new String(body, StandardCharsets.UTF_8),
                     message.properties, message.system("iothub-messageid"), message.system("iothub-contenttype"),
                     message.system("iothub-contentencoding"), message.system("dt-subject"), now));
-            return Reply.NO_CONTENT;
+            return SimResponse.NO_CONTENT;
         }
     }
 

@@ -281,14 +281,14 @@ public final class Simulator implements AutoCloseable {
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 
-    private Reply adminOverHttp(SimRequest request) {
+    private SimResponse adminOverHttp(SimRequest request) {
         String path = request.rawPath().substring("/sim".length());
         StringBuilder decoded = new StringBuilder();
         for (String segment : Query.segments(path)) {
             decoded.append('/').append(segment);
         }
         AdminResponse response = admin(request.method(), decoded.toString(), Query.parse(request.rawQuery()));
-        return new Reply(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
+        return new SimResponse(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
                 response.json().getBytes(StandardCharsets.UTF_8), false);
     }
 
