@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * IoT Hub's HTTPS send-event API (reference §4): {@code POST /devices/{id}/messages/events}, body = the telemetry
+ * IoT Hub's HTTPS send-event API (docs/azure-protocol.md, section 3): {@code POST /devices/{id}/messages/events}, body = the telemetry
  * JSON, system properties in their own headers, application properties as {@code iothub-app-{name}}.
  */
 final class HubClient {

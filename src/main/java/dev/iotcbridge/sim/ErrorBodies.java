@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-/** Error answers in the shapes the real services use (reference §3.3 for DPS, §4.4 for IoT Hub). */
+/** Error answers in the shapes the real services use (docs/azure-protocol.md, sections 2 and 3). */
 final class ErrorBodies {
 
     private static final DateTimeFormatter HUB_TIMESTAMP =

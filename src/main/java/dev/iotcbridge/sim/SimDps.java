@@ -24,7 +24,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * The simulated Device Provisioning Service's device API (reference §3): register, poll the operation, look up a
+ * The simulated Device Provisioning Service's device API (docs/azure-protocol.md, section 2): register, poll the operation, look up a
  * registration. Its fault controls, and the counters a test needs to check a client's registration cap.
  */
 public final class SimDps {
@@ -317,7 +317,7 @@ public final class SimDps {
         return json;
     }
 
-    /** The DeviceRegistrationResult (reference §3.3). */
+    /** The DeviceRegistrationResult (docs/azure-protocol.md, section 2). */
     private ObjectNode registrationState(String registrationId, SimDevice device, SimDevice.Registration outcome) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("registrationId", registrationId);

@@ -15,7 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * One simulated IoT hub: the HTTPS send-event API (reference §4) for the devices DPS assigned to it, and its
+ * One simulated IoT hub: the HTTPS send-event API (docs/azure-protocol.md, section 3) for the devices DPS assigned to it, and its
  * fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
  */
 public final class SimHub {
@@ -172,7 +172,7 @@ public final class SimHub {
         }
     }
 
-    /** The message properties carried in headers (reference §4.2). */
+    /** The message properties carried in headers (docs/azure-protocol.md, section 3). */
     private record Message(Map<String, String> properties, Map<String, String> systemProperties, int propertyBytes) {
 
         private static final Set<String> SYSTEM = Set.of("iothub-messageid", "iothub-correlationid",

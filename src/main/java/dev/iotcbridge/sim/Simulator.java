@@ -26,7 +26,7 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * An IoT Central application in a box, for local runs and tests: a DPS and two IoT hubs on loopback that answer
- * as the real services do (reference §3-4), verify every SAS token against keys derived from the group key, print
+ * as the real services do (docs/azure-protocol.md, sections 2 and 3), verify every SAS token against keys derived from the group key, print
  * each telemetry event, and offer IoT Central's manual failover and fault controls.
  *
  * <pre>{@code
