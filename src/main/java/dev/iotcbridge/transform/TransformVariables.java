@@ -13,7 +13,8 @@ import java.util.Set;
  *
  * <p>Made once per call from the maps the adapter built, without copying them; the secrets are left out where a
  * transform reads the values, and the jq values {@code $query} and {@code $headers} are built the first time the
- * transform reads them (no shipped transform reads {@code $headers}). Not for sharing between threads: one call's.
+ * transform reads them (no shipped transform reads {@code $headers}). Safe to share between threads (a constant set of
+ * variables is): two threads may both build a value the first time, and either result is the same.
  */
 public final class TransformVariables {
 
@@ -27,8 +28,8 @@ public final class TransformVariables {
     private final Map<String, String> headers;
     private final String route;
     private final String path;
-    private JsonNode queryJson;
-    private JsonNode headersJson;
+    private volatile JsonNode queryJson;
+    private volatile JsonNode headersJson;
 
     /**
      * @param query   query parameters (the last value of a repeated one), secrets included; not copied, so the caller
@@ -64,18 +65,22 @@ public final class TransformVariables {
 
     /** {@code $query}: built on first use. */
     JsonNode queryJson() {
-        if (queryJson == null) {
-            queryJson = json(query, SECRET_QUERY);
+        JsonNode built = queryJson;
+        if (built == null) {
+            built = json(query, SECRET_QUERY);
+            queryJson = built;
         }
-        return queryJson;
+        return built;
     }
 
     /** {@code $headers}: built on first use. */
     JsonNode headersJson() {
-        if (headersJson == null) {
-            headersJson = json(headers, SECRET_HEADERS);
+        JsonNode built = headersJson;
+        if (built == null) {
+            built = json(headers, SECRET_HEADERS);
+            headersJson = built;
         }
-        return headersJson;
+        return built;
     }
 
     private static ObjectNode json(Map<String, String> values, Set<String> hidden) {
