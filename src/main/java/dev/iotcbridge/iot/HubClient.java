@@ -2,8 +2,8 @@ package dev.iotcbridge.iot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotcbridge.error.Completion;
-import dev.iotcbridge.net.HttpReply;
 import dev.iotcbridge.net.PooledHttpClient;
+import dev.iotcbridge.net.ReceivedResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
@@ -64,7 +64,7 @@ final class HubClient {
         return http.post(link.hub.origin, link.events, headers, message.body(), wait).handle(this::reply);
     }
 
-    private HubReply reply(HttpReply answer, Throwable failure) {
+    private HubReply reply(ReceivedResponse answer, Throwable failure) {
         if (failure != null) {
             Throwable cause = Completion.cause(failure);
             return HubReply.unreachable(cause instanceof IOException io ? io : new IOException(cause));
