@@ -29,7 +29,10 @@ import java.util.regex.Pattern;
  */
 public final class SimDps {
 
-    /** Reference §6: up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an alphanumeric or '-'. */
+    /**
+     * A registration id (docs/azure-protocol.md, section 2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
+     * alphanumeric or '-'.
+     */
     private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
     private static final Set<String> API_VERSIONS = Set.of("2018-11-01", "2019-03-31", "2021-06-01", "2021-10-01");
     private static final int MAX_BODY_BYTES = 64 * 1024;

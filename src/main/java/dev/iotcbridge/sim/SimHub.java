@@ -15,8 +15,9 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * One simulated IoT hub: the HTTPS send-event API (docs/azure-protocol.md, section 3) and the cloud-to-device API ({@link SimDeviceBound})
- * for the devices DPS assigned to it, and its fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
+ * One simulated IoT hub: the HTTPS send-event API (docs/azure-protocol.md, section 3) and the cloud-to-device API
+ * ({@link SimDeviceBound}, section 4) for the devices DPS assigned to it, and its fault controls. Its name, as DPS
+ * returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
  */
 public final class SimHub {
 

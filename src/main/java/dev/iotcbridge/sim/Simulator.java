@@ -26,9 +26,10 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * An IoT Central application in a box, for local runs and tests: a DPS and two IoT hubs on loopback that answer
- * as the real services do (docs/azure-protocol.md, sections 2 and 3), verify every SAS token against keys derived from the group key, print
- * each telemetry event, and offer IoT Central's manual failover and fault controls; commands queued as IoT Central
- * queues them for offline devices, and stand-ins for the clouds' downlink APIs that print what reaches them.
+ * as the real services do (docs/azure-protocol.md, sections 2 to 4), verify every SAS token against keys derived from
+ * the group key, print each telemetry event, and offer IoT Central's manual failover and fault controls; commands
+ * queued as IoT Central queues them for offline devices, and stand-ins for the clouds' downlink APIs that print what
+ * reaches them.
  *
  * <pre>{@code
  * try (Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(System.out::println).build())) {
