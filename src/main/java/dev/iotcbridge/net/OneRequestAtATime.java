@@ -44,9 +44,22 @@ public final class OneRequestAtATime extends ChannelDuplexHandler {
     /** Whether the response being written is an interim one (100 Continue), which does not answer the request. */
     private boolean interim;
     private boolean releasing;
+    /** Told when an answer's last part is written; one per connection rather than one per answer. */
+    private ChannelFutureListener written;
 
     public Phase phase() {
         return phase;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        written = f -> {
+            if (f.isSuccess()) {
+                answered(ctx);
+            } else {
+                ctx.close();
+            }
+        };
     }
 
     @Override
@@ -75,13 +88,7 @@ public final class OneRequestAtATime extends ChannelDuplexHandler {
         if (msg instanceof LastHttpContent && !interim) {
             // the answer is complete once it is written, not when it is queued: a client that does not read its
             // answers stops the connection instead of filling the server's memory with them
-            promise = promise.unvoid().addListener((ChannelFutureListener) f -> {
-                if (f.isSuccess()) {
-                    answered(ctx);
-                } else {
-                    ctx.close();
-                }
-            });
+            promise = promise.unvoid().addListener(written);
         }
         ctx.write(msg, promise);
     }
@@ -137,7 +144,7 @@ public final class OneRequestAtATime extends ChannelDuplexHandler {
         } finally {
             releasing = false;
         }
-        if (held.isEmpty() && ctx.channel().isActive()) {
+        if (held.isEmpty() && ctx.channel().isActive() && !ctx.channel().config().isAutoRead()) {
             ctx.channel().config().setAutoRead(true);
         }
     }
