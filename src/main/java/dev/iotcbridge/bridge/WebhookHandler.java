@@ -26,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.logging.Level;
@@ -40,10 +39,6 @@ import java.util.logging.Logger;
 public final class WebhookHandler {
 
     private static final Logger LOG = Logger.getLogger(WebhookHandler.class.getName());
-    /** Headers a transform never sees: credentials of the call itself or of the sender's own API. */
-    private static final Set<String> SECRET_HEADERS = Set.of(
-            "authorization", "proxy-authorization", "cookie", "x-functions-key", "x-downlink-apikey");
-    private static final Set<String> SECRET_QUERY = Set.of("code");
 
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
@@ -181,22 +176,27 @@ public final class WebhookHandler {
      *
      * @throws BridgeException naming what is wrong with the input or the transform
      */
-    public List<DeviceMessage> messages(WebhookRequest request) {
-        return call(route(request.route()), request).messages();
+    public Call preview(WebhookRequest request) {
+        Call call = call(route(request.route()), request);
+        // a call reads offers only where a downlink step or durable mode serves them; a preview shows them all
+        return new Call(call.messages(), offers(call.outputs(), call.messages()), call.outputs());
     }
 
-    /** A call's messages, and the downlinks its sender offers for their devices (none without a downlink step). */
-    private record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers) {
+    /**
+     * A call's messages, and the downlinks its sender offers for their devices (none without a downlink step), with
+     * the transform's outputs they came from.
+     */
+    public record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers, List<JsonNode> outputs) {
     }
 
     private Call call(RouteTransform transform, WebhookRequest request) {
         JsonNode body = bodies.parse(request.body(), request.header("content-type"));
-        TransformVariables variables = new TransformVariables(
-                without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
-                transform.route(), request.path());
+        // the request's own maps: the variables leave the call's secrets out without copying them
+        TransformVariables variables = new TransformVariables(request.query(), request.headers(), transform.route(),
+                request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
         List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
-        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages));
+        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages), outputs);
     }
 
     private static List<DownlinkStep.Offer> offers(List<JsonNode> outputs, List<DeviceMessage> messages) {
@@ -418,17 +418,4 @@ public final class WebhookHandler {
         return '"' + String.valueOf(message).replace("\"", "'") + '"';
     }
 
-
-    private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
-        boolean any = false;
-        for (String h : hidden) {
-            any |= values.containsKey(h);
-        }
-        if (!any) {
-            return values;
-        }
-        Map<String, String> copy = new HashMap<>(values);
-        copy.keySet().removeAll(hidden);
-        return copy;
-    }
 }

@@ -27,7 +27,7 @@ import java.util.Set;
  *              "maxBytes": 51, "ports": [1, 223]}
  * </pre>
  */
-public record DownlinkOffer(Kind kind, JsonNode answer, Optional<Request> request, OptionalInt exactBytes,
+record DownlinkOffer(Kind kind, JsonNode answer, Optional<Request> request, OptionalInt exactBytes,
                             OptionalInt maxBytes, Optional<int[]> ports) {
 
     /** The two places a downlink can go. */
@@ -259,7 +259,8 @@ public record DownlinkOffer(Kind kind, JsonNode answer, Optional<Request> reques
         return v.textValue();
     }
 
-    private static boolean printable(String s) {
+    /** What may stand in an HTTP header value here: printable ASCII, so no header can be split or smuggled. */
+    static boolean printable(String s) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c < 0x20 || c >= 0x7f) {

@@ -1,5 +1,8 @@
 package dev.iotcbridge.downlink;
 
+import static dev.iotcbridge.downlink.DownlinkLines.error;
+import static dev.iotcbridge.downlink.DownlinkLines.line;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,17 +13,13 @@ import dev.iotcbridge.iot.CloudToDevice;
 import dev.iotcbridge.iot.CloudToDevice.Action;
 import dev.iotcbridge.iot.CloudToDeviceMessage;
 import dev.iotcbridge.net.EventLoops;
-import dev.iotcbridge.transform.RouteDownlinks;
 import dev.iotcbridge.transform.RouteTransform;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.logging.Level;
@@ -54,15 +53,15 @@ public final class DownlinkStep {
     private final CloudToDevice c2d;
     private final CloudApi clouds;
     private final ReceivePacer pacer;
-    private final Settings settings;
+    private final OfferPreparation preparation;
     private final Ticker ticker;
 
     private DownlinkStep(Builder b) {
         this.c2d = b.c2d;
-        this.settings = b.settings;
+        this.preparation = new OfferPreparation(b.settings);
         this.ticker = b.ticker;
         this.clouds = new CloudApi(b.loops, b.trust);
-        this.pacer = new ReceivePacer(settings.downlinkMinInterval(), settings.deviceCacheSize(), ticker);
+        this.pacer = new ReceivePacer(b.settings.downlinkMinInterval(), b.settings.deviceCacheSize(), ticker);
     }
 
     public static Builder builder(Settings settings, CloudToDevice c2d, EventLoops loops) {
@@ -94,9 +93,9 @@ public final class DownlinkStep {
                                                            Function<String, Optional<String>> header,
                                                            Map<String, String> query, long deadline, Logger log) {
         try {
-            List<Prepared> ready = prepare(route, offers, header, query, log);
+            List<PreparedOffer> ready = preparation.prepare(route, offers, header, query, log);
             CompletableFuture<Optional<Answer>> chain = CompletableFuture.completedFuture(Optional.empty());
-            for (Prepared p : ready) {
+            for (PreparedOffer p : ready) {
                 chain = chain.thenCompose(answer -> one(route, p, deadline, log)
                         .thenApply(mine -> answer.isPresent() ? answer : mine));
             }
@@ -117,7 +116,7 @@ public final class DownlinkStep {
                 return CompletableFuture.completedFuture(false);
             }
             // the only header a prepared offer asks for is the one its auth names, resolved by the intake
-            Optional<Prepared> p = prepareOne(route, queued.deviceId(), offer, name -> queued.secret(), queued.port(), log);
+            Optional<PreparedOffer> p = preparation.prepareOne(route, queued.deviceId(), offer, name -> queued.secret(), queued.port(), log);
             if (p.isEmpty()) {
                 return CompletableFuture.completedFuture(false);
             }
@@ -147,108 +146,16 @@ public final class DownlinkStep {
             }
             Optional<String> secret = parsed.request().flatMap(DownlinkOffer.Request::auth)
                     .filter(a -> a.from().fromHeader()).flatMap(a -> header.apply(a.from().name()));
-            return Optional.of(new QueuedDownlink(offer.deviceId(), offer.downlink(), defaultPort(settings, route, query), secret));
+            return Optional.of(new QueuedDownlink(offer.deviceId(), offer.downlink(), OfferPreparation.defaultPort(settings, route, query), secret));
         } catch (DownlinkOffer.Invalid e) {
             log.warning(() -> "route=" + route.route() + " device=" + offer.deviceId() + " downlink=ignored" + error(e.getMessage()));
             return Optional.empty();
         }
     }
 
-    // --- preparing: everything that can be checked before a command is received
-
-    /** An offer the bridge can serve. */
-    private record Prepared(String deviceId, DownlinkOffer offer, Optional<String> secret, int port, DownlinkHosts hosts) {
-        @Override
-        public String toString() {
-            return "Prepared[" + deviceId + " " + offer + "]"; // never the secret
-        }
-    }
-
-    private List<Prepared> prepare(RouteTransform route, List<Offer> offers, Function<String, Optional<String>> header,
-                                   Map<String, String> query, Logger log) {
-        List<Prepared> ready = new ArrayList<>(offers.size());
-        Set<String> devices = new HashSet<>();
-        boolean answerTaken = false;
-        int port = defaultPort(settings, route, query);
-        for (Offer o : offers) {
-            if (!devices.add(o.deviceId())) {
-                continue; // one receive per device per call
-            }
-            DownlinkOffer offer;
-            try {
-                offer = DownlinkOffer.parse(o.downlink());
-            } catch (DownlinkOffer.Invalid e) {
-                log.warning(() -> "route=" + route.route() + " device=" + o.deviceId() + " downlink=ignored" + error(e.getMessage()));
-                continue;
-            }
-            if (offer.kind() == DownlinkOffer.Kind.ANSWER) {
-                if (answerTaken) {
-                    log.fine(() -> "route=" + route.route() + " device=" + o.deviceId()
-                            + " downlink=none reason=\"the call's answer already carries another device's downlink\"");
-                    continue;
-                }
-                answerTaken = true;
-            }
-            prepareOne(route, o.deviceId(), offer, header, port, log).ifPresent(ready::add);
-        }
-        return ready;
-    }
-
-    private Optional<Prepared> prepareOne(RouteTransform route, String deviceId, DownlinkOffer offer,
-                                          Function<String, Optional<String>> header, int port, Logger log) {
-        RouteDownlinks downlinks = route.downlinks();
-        if (downlinks.mappingProblem().isPresent()) {
-            log.warning(() -> line(route, deviceId, "refused") + error(downlinks.mappingProblem().get()));
-            return Optional.empty();
-        }
-        Map<String, String> appSettings = settings.routeSettings(route.route());
-        DownlinkHosts hosts = DownlinkHosts.of(appSettings, downlinks.defaultHosts(), settings.allowHttp());
-        Optional<String> secret = Optional.empty();
-        if (offer.request().isPresent()) {
-            DownlinkOffer.Request r = offer.request().get();
-            try {
-                // the host is known before any command is: a URL the bridge would refuse is never received for
-                hosts.check(DownlinkTemplate.renderUrl(r.url(), new DownlinkTemplate.Values(new byte[0], port, false, "")));
-            } catch (DownlinkHosts.Refused e) {
-                log.warning(() -> line(route, deviceId, "refused") + error(e.getMessage()));
-                return Optional.empty();
-            }
-            if (r.auth().isPresent()) {
-                DownlinkOffer.SecretSource from = r.auth().get().from();
-                secret = from.fromHeader() ? header.apply(from.name()) : Optional.ofNullable(appSettings.get(from.name()));
-                secret = secret.filter(s -> !s.isBlank());
-                if (secret.isEmpty()) {
-                    log.warning(() -> line(route, deviceId, "refused") + error("the downlink request needs the "
-                            + (from.fromHeader() ? "webhook header " + from.name() + ", which this call lacks"
-                                    : "route setting " + from.name() + " (app setting BRIDGE_ROUTE_<ROUTE>_"
-                                            + from.name().toUpperCase(java.util.Locale.ROOT) + "), which is not set")));
-                    return Optional.empty();
-                }
-                if (!printable(secret.get())) {
-                    log.warning(() -> line(route, deviceId, "refused") + error("the secret " + from + " holds characters a header cannot carry"));
-                    return Optional.empty();
-                }
-            }
-        }
-        return Optional.of(new Prepared(deviceId, offer, secret, port, hosts));
-    }
-
-    private static int defaultPort(Settings settings, RouteTransform route, Map<String, String> query) {
-        String v = query.getOrDefault("downlink_port", settings.routeSettings(route.route()).get("downlink_port"));
-        if (v == null) {
-            return 1;
-        }
-        try {
-            int p = Integer.parseInt(v.trim());
-            return p >= 0 && p <= DownlinkOffer.MAX_PORT ? p : 1;
-        } catch (NumberFormatException e) {
-            return 1;
-        }
-    }
-
     // --- one device: receive, encode, deliver, settle
 
-    private CompletableFuture<Optional<Answer>> one(RouteTransform route, Prepared p, long deadline, Logger log) {
+    private CompletableFuture<Optional<Answer>> one(RouteTransform route, PreparedOffer p, long deadline, Logger log) {
         if (remaining(deadline).compareTo(MIN_TIME) < 0) {
             log.fine(() -> line(route, p.deviceId(), "none") + " reason=\"too little of the call's time budget is left to receive\"");
             return CompletableFuture.completedFuture(Optional.empty());
@@ -273,7 +180,7 @@ public final class DownlinkStep {
         });
     }
 
-    private CompletableFuture<Optional<Answer>> deliver(RouteTransform route, Prepared p, CloudToDeviceMessage m,
+    private CompletableFuture<Optional<Answer>> deliver(RouteTransform route, PreparedOffer p, CloudToDeviceMessage m,
                                                         long deadline, long start, Logger log) {
         Command command;
         CommandEncoder.Encoded encoded;
@@ -320,8 +227,8 @@ public final class DownlinkStep {
         CloudApi.Call call = new CloudApi.Call(target, r.method(), headers, body);
         // a quarter of what is left stays for the settlement
         Duration forCloud = cap(remaining(deadline).multipliedBy(3).dividedBy(4));
-        return clouds.send(call, forCloud, p.secret().orElse(null)).thenCompose(reply -> {
-            Action action = switch (reply.outcome()) {
+        return clouds.send(call, forCloud, p.secret().orElse(null)).thenCompose(verdict -> {
+            Action action = switch (verdict.outcome()) {
                 case ACCEPTED -> Action.COMPLETE;
                 case TRANSIENT -> Action.ABANDON;
                 case REFUSED -> Action.REJECT;
@@ -332,9 +239,9 @@ public final class DownlinkStep {
                     case ABANDON -> Result.ABANDONED;
                     case REJECT -> Result.REJECTED;
                 };
-                String fields = "via=" + target + " " + bytesShown(encoded) + (reply.status() > 0 ? " status=" + reply.status() : "");
-                String why = action == Action.COMPLETE ? null : reply.detail()
-                        + (reply.status() == 401 || reply.status() == 403 ? ": check the API key" : "");
+                String fields = "via=" + target + " " + bytesShown(encoded) + (verdict.status() > 0 ? " status=" + verdict.status() : "");
+                String why = action == Action.COMPLETE ? null : verdict.detail()
+                        + (verdict.status() == 401 || verdict.status() == 403 ? ": check the API key" : "");
                 report(log, route, p, m, new CloudToDeviceOutcome(result, fields, why, s, start));
                 return Optional.<Answer>empty();
             });
@@ -347,7 +254,7 @@ public final class DownlinkStep {
         return c2d.settle(m, action, wait.compareTo(MIN_TIME) < 0 ? MIN_TIME : cap(wait));
     }
 
-    private void report(Logger log, RouteTransform route, Prepared p, CloudToDeviceMessage m, CloudToDeviceOutcome o) {
+    private void report(Logger log, RouteTransform route, PreparedOffer p, CloudToDeviceMessage m, CloudToDeviceOutcome o) {
         String command = commandName(m);
         long ms = (ticker.read() - o.startNanos()) / 1_000_000;
         String settled = o.settlement().done() ? "" : " settlement=" + o.settlement().outcome();
@@ -368,17 +275,8 @@ public final class DownlinkStep {
         return n == null ? "(none)" : DownlinkOffer.clip(n);
     }
 
-    /** A failure's reason as the handler's lines end: {@code error="..."}, quoted, last. */
-    private static String error(String reason) {
-        return " error=\"" + String.valueOf(reason).replace('"', '\'') + "\"";
-    }
-
     private static String bytesShown(CommandEncoder.Encoded e) {
         return "bytes=" + e.bytes().length + " port=" + e.port();
-    }
-
-    private static String line(RouteTransform route, String deviceId, String outcome) {
-        return "route=" + route.route() + " device=" + deviceId + " downlink=" + outcome;
     }
 
     private Duration remaining(long deadline) {
@@ -395,16 +293,6 @@ public final class DownlinkStep {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("a rendered template is always serialisable", e);
         }
-    }
-
-    private static boolean printable(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c >= 0x7f) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static <T> Optional<T> unexpected(RouteTransform route, Throwable t) {
