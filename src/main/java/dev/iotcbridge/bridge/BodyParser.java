@@ -155,7 +155,21 @@ final class BodyParser {
         return abbreviate(nl < 0 ? message : message.substring(0, nl));
     }
 
+    /**
+     * At most 160 characters of what the parser quotes from the body, its control characters written as \\u0000
+     * first: the message is logged, and a raw CR or ESC from the body would forge a log line or drive a terminal.
+     */
     private static String abbreviate(String s) {
-        return s.length() <= 160 ? s : s.substring(0, 160) + "...";
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 170));
+        int i = 0;
+        for (; i < s.length() && b.length() < 160; i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return i < s.length() ? b + "..." : b.toString();
     }
 }
