@@ -90,6 +90,9 @@ final class BodyParser {
                     + location(e));
         } catch (IOException e) {
             throw BadInputException.badRequest("body could not be read as JSON");
+        } catch (NumberFormatException e) {
+            // a number Jackson cannot hold as a BigDecimal (an exponent beyond an int) fails as the tree is built
+            throw BadInputException.badRequest("body is not acceptable JSON: " + firstLine(e.getMessage()));
         }
     }
 
