@@ -58,7 +58,7 @@ log="target/fuzz/$class-$method.log"
 before=$(ls "$findings" | wc -l)
 
 echo "fuzzing $class#$method for $minutes min (corpus $corpus, findings $findings, log $log)"
-set +e
+# the whole output goes to the log; the console gets a status line a minute and the findings
 nice -n 19 java -Xmx2g -XX:+UseParallelGC \
   -Djava.util.logging.config.file=src/test/resources/fuzz-logging.properties \
   -cp "$classpath" com.code_intelligence.jazzer.Jazzer \
@@ -66,13 +66,27 @@ nice -n 19 java -Xmx2g -XX:+UseParallelGC \
   --instrumentation_includes="$INSTRUMENT" \
   --instrumentation_excludes="dev.iotcbridge.fuzz.**:dev.iotcbridge.faults.**:dev.iotcbridge.testing.**" \
   -max_total_time=$((minutes * 60)) -timeout=10 -print_final_stats=1 "$@" \
-  "$corpus" 2>&1 | tee "$log" | grep --line-buffered -E '^#[0-9]+.*(pulse|DONE|INITED|REDUCE)|== Java Exception|FuzzTestFinding|Test unit written|ERROR|Done [0-9]+ runs'
-status=${PIPESTATUS[0]}
+  "$corpus" >"$log" 2>&1 &
+pid=$!
+trap 'kill "$pid" 2>/dev/null' INT TERM
+ticks=0
+while kill -0 "$pid" 2>/dev/null; do
+  sleep 5
+  ticks=$((ticks + 1))
+  if [ $((ticks % 12)) -eq 0 ]; then
+    line=$(grep -a -E '^#[0-9]+' "$log" | tail -1 | sed -E 's/ (lim|L|MS|DE): .*//' || true)
+    if [ -n "$line" ]; then echo "$(date +%T) $line"; fi
+  fi
+done
+set +e
+wait "$pid"
+status=$?
 set -e
+grep -a -E '== Java Exception|Test unit written|^ERROR' "$log" || true
 
 after=$(ls "$findings" | wc -l)
-last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
-runs=$(grep -oE "stat::number_of_executed_units: [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+$" || true)
+last=$(grep -a -E '^#[0-9]+' "$log" | tail -1 || true)
+runs=$(grep -a -oE "stat::number_of_executed_units: [0-9]+" "$log" | tail -1 | grep -oE "[0-9]+$" || true)
 echo "---"
 echo "target:      $class#$method, $minutes min"
 echo "executions:  ${runs:-$(echo "$last" | grep -oE '^#[0-9]+' | tr -d '#')}"

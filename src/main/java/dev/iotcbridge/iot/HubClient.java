@@ -65,7 +65,8 @@ final class HubClient {
         return http.post(link.hub.origin, link.events, headers, message.body(), wait).handle(this::reply);
     }
 
-    private HubReply reply(HttpReply answer, Throwable failure) {
+    /** What one attempt got, from the hub's answer or the failure to get one (package-private: the fuzz tests feed it). */
+    HubReply reply(HttpReply answer, Throwable failure) {
         if (failure != null) {
             Throwable cause = Completion.cause(failure);
             return HubReply.unreachable(cause instanceof IOException io ? io : new IOException(cause));

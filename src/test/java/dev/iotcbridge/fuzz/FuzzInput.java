@@ -46,9 +46,9 @@ final class FuzzInput {
         return (u8() & 1) == 1;
     }
 
-    /** True about once in {@code n} reads. */
+    /** True about once in {@code n} reads; false when the input has ended (zeros mean the plain choice). */
     boolean oneIn(int n) {
-        return below(n) == 0;
+        return below(n) == n - 1;
     }
 
     int between(int lo, int hi) {
