@@ -80,11 +80,16 @@ final class HubClient {
     }
 
     /**
-     * Checks what becomes a header against {@link HubHeaderRules} (the webhook handler checks the same rules), plus
-     * the timestamp, which must be printable. Once per message, before any attempt: keeps the sender safe for
+     * Checks the device id and what becomes a header against {@link HubHeaderRules} (the webhook handler checks the
+     * same rules), plus the timestamp, which must be printable. Once per message, before any attempt: keeps the sender safe for
      * other callers.
      */
     static void check(DeviceMessage message) {
+        if (!HubHeaderRules.isDeviceId(message.deviceId())) {
+            // a queued item is read back from storage: what the handler validated may have been written by another hand
+            throw BadInputException.badRequest("device id '" + printable(message.deviceId()) + "' is not a DPS registration id:"
+                    + " 1 to 128 letters, digits, '-', '.', '_' or ':', ending in a letter, digit or '-'");
+        }
         for (Map.Entry<String, String> p : message.properties().entrySet()) {
             if (!HubHeaderRules.isHeaderToken(p.getKey()) || !HubHeaderRules.isHeaderToken(p.getValue())) {
                 throw BadInputException.badRequest("message property '" + printable(p.getKey()) + "' of device "
