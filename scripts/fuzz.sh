@@ -38,7 +38,7 @@ case "$target" in
 esac
 class=${target%%#*}
 method=${target##*#}
-if ! targets | grep -qx "$class#$method"; then
+if ! targets | grep -x "$class#$method" >/dev/null; then
   echo "no target $class#$method; scripts/fuzz.sh list" >&2
   exit 2
 fi

@@ -60,9 +60,11 @@ final class Watch {
     Watch secrets(Map<String, String> literalSecrets, Map<String, String> base64Secrets) {
         this.literals = Map.copyOf(literalSecrets);
         this.base64 = Map.copyOf(base64Secrets);
+        this.expected = r -> false;
         return this;
     }
 
+    /** Records this target expects; set after {@link #secrets}, which clears them. */
     Watch expecting(Predicate<LogRecord> expectedRecords) {
         this.expected = expectedRecords;
         return this;
