@@ -8,14 +8,34 @@
 #   timestamp  time (v4: the gateway's time when it has one, else the network server's); v3: publishedAt, else
 #              the earliest rxInfo[].time
 #   messageId  chirpstack-<deviceId>-<fCnt> (a missing fCnt is 0);  properties: fport, fcnt, rssi, snr, gateway, gateways
+#   downlink   with app settings api_url (the REST API's base URL) and api_key (an API token), the device's queued
+#              IoT Central command is enqueued through ChirpStack's REST API: v4 POST {api_url}/api/devices/{devEui}/queue
+#              {"queueItem": {"confirmed", "fPort", "data"}}, v3 the same path with {"deviceQueueItem": ...}, with
+#              Grpc-Metadata-Authorization: Bearer <api_key>. docs/commands.md#chirpstack
 # Settings (app setting BRIDGE_ROUTE_CHIRPSTACK_<NAME>, or ?<name>= on the integration URL, which wins):
 #   model_id, payload_config, raw_payload (forward | skip), as in docs/clouds.md
+#   downlink_port, downlink_max_bytes (as for ttn); api_url and api_key are read from app settings only
 
 def setting($name): $query[$name] // $config[$name];
 # v3's JSON marshaler encodes bytes (ids too) as base64; JSON_V3 and v4 as hex.
 def eui: if test("^[0-9A-Fa-f]+$") then ascii_downcase
          elif test("^[A-Za-z0-9+/]+={0,2}$") and (length % 4 == 0) then base64_bytes | bytes_hex
          else . end;
+# a downlink problem never fails the uplink: what cannot be read gives no limit, and the network decides
+def max_downlink($sf):
+  if setting("downlink_max_bytes") != null then setting("downlink_max_bytes") | tonumber? // null
+  else try ($sf | lorawan_max_bytes) catch null end;
+def downlink($dev; $v3; $sf):
+  if ($config.api_url // "") == "" then null
+  else {
+    request: {
+      url: "\($config.api_url | sub("/+$"; ""))/api/devices/\($dev)/queue",
+      auth: {header: "Grpc-Metadata-Authorization", from: {setting: "api_key"}},
+      body: {(if $v3 then "deviceQueueItem" else "queueItem" end): {confirmed: "{{confirmed}}", fPort: "{{port}}", data: "{{base64}}"}}
+    },
+    maxBytes: max_downlink($sf),
+    ports: [1, 223]
+  } end;
 def telemetry($decoded; $hex):
   if ($decoded | type) == "object" then $decoded
   elif $hex == null or $hex == "" then null
@@ -58,7 +78,9 @@ else
             snr: ($best.snr // $best.loRaSNR),
             gateway: (($best.gatewayId // $best.gatewayID) | if . == null then null else eui end),
             gateways: (if ($rx | length) > 0 then ($rx | length) else null end)
-          } | hub_properties)
+          } | hub_properties),
+          downlink: downlink($dev; .deviceInfo == null;
+            try (.txInfo.modulation.lora.spreadingFactor // .txInfo.loRaModulationInfo.spreadingFactor) catch null)
         }
       | with_entries(select(.value != null))
     end

@@ -1,3 +1,4 @@
+# @downlink-hosts console.helium.com
 # Helium legacy Console HTTP integration -> canonical messages. docs/clouds.md#helium
 # (Helium networks run on ChirpStack today: use the chirpstack route for those.)
 #   deviceId   dev_eui lower-cased; else id (the Console's device UUID)
@@ -6,9 +7,12 @@
 #   timestamp  reported_at: milliseconds, or seconds in the docs before 2021; a value that is neither a time
 #              between 2000 and 2100 in ms nor in s (the later docs' 14-digit example) is left out
 #   messageId  helium-<deviceId>-<fcnt>;  properties: fport, fcnt, rssi, snr, gateway (hotspot id), gateways
-# downlink_url in the body embeds a downlink key: it is never copied anywhere.
+#   downlink   the device's queued IoT Central command is POSTed to the uplink's downlink_url (made device-specific
+#              with the device's id when it names the whole integration) as {"payload_raw", "port", "confirmed"}, only
+#              to the hosts above (app setting downlink_hosts replaces them). docs/commands.md#helium
+# downlink_url embeds the integration's downlink key: the bridge requests it and never logs it.
 # Settings (app setting BRIDGE_ROUTE_HELIUM_<NAME>, or ?<name>= on the URL, which wins):
-#   model_id, payload_config, raw_payload (forward | skip)
+#   model_id, payload_config, raw_payload (forward | skip); downlink_port, downlink_max_bytes (as for ttn)
 
 def setting($name): $query[$name] // $config[$name];
 def telemetry($decoded; $hex):
@@ -18,6 +22,16 @@ def telemetry($decoded; $hex):
   elif (setting("raw_payload") // "forward") == "forward" then {payload_hex: $hex}
   elif setting("raw_payload") == "skip" then null
   else error("helium: setting raw_payload must be forward or skip, got \(setting("raw_payload"))") end;
+# a downlink problem never fails the uplink: what cannot be read gives no limit, and the network decides
+def max_downlink($sf):
+  if setting("downlink_max_bytes") != null then setting("downlink_max_bytes") | tonumber? // null
+  else try ($sf | lorawan_max_bytes) catch null end;
+# https://console.helium.com/api/v1/down/{integration}/{key}[/{device}]: without the device, it reaches them all
+def downlink_url:
+  if (.downlink_url | type) != "string" or .downlink_url == "" then null
+  elif (.downlink_url | rtrimstr("/") | split("/") | length) == 8 and (.id | type) == "string"
+  then "\(.downlink_url | rtrimstr("/"))/\(.id)"
+  else .downlink_url end;
 # 2000-01-01 .. 2100-01-01, in milliseconds or in seconds
 def reported_time:
   if type != "number" then null
@@ -51,7 +65,12 @@ else
             snr: $best.snr,
             gateway: $best.id,
             gateways: (if ($hs | length) > 0 then ($hs | length) else null end)
-          } | hub_properties)
+          } | hub_properties),
+          downlink: (downlink_url as $url | if $url == null then null else {
+            request: {url: $url, body: {payload_raw: "{{base64}}", port: "{{port}}", confirmed: "{{confirmed}}"}},
+            maxBytes: max_downlink(try ($hs | map(.spreading // empty) | .[0]) catch null),
+            ports: [1, 223]
+          } end)
         }
       | with_entries(select(.value != null))
     end

@@ -6,10 +6,30 @@
 #   timestamp  ts (epoch milliseconds, LORIOT's server time)
 #   messageId  loriot-<deviceId>-<fcnt>;  properties: fport, fcnt, rssi, snr, gateway, gateways
 #              (rssi/snr: the top-level values, else those of the strongest gateway of gws)
+#   downlink   with app settings api_url (e.g. https://eu1.loriot.io/1/rest), api_key (an application token) and
+#              app_id, the device's queued IoT Central command is sent as LORIOT's downlink message
+#              {"cmd": "tx", "EUI", "port", "confirmed", "data": hex, "appid"} with Authorization: Bearer <api_key>.
+#              docs/commands.md#loriot
 # Settings (app setting BRIDGE_ROUTE_LORIOT_<NAME>, or ?<name>= on the URL, which wins):
-#   model_id, payload_config, raw_payload (forward | skip)
+#   model_id, payload_config, raw_payload (forward | skip); downlink_port, downlink_max_bytes (as for ttn);
+#   api_url, api_key and app_id are read from app settings only
 
 def setting($name): $query[$name] // $config[$name];
+# a downlink problem never fails the uplink: what cannot be read gives no limit, and the network decides
+def max_downlink($dr):
+  if setting("downlink_max_bytes") != null then setting("downlink_max_bytes") | tonumber? // null
+  else try ($dr | lorawan_max_bytes) catch null end;
+def downlink($eui):
+  if ($config.api_url // "") == "" or ($config.app_id // "") == "" then null
+  else {
+    request: {
+      url: $config.api_url,
+      auth: {from: {setting: "api_key"}},
+      body: {cmd: "tx", EUI: $eui, port: "{{port}}", confirmed: "{{confirmed}}", data: "{{hex}}", appid: $config.app_id}
+    },
+    maxBytes: max_downlink(.dr),
+    ports: [1, 223]
+  } end;
 
 if type != "object" then error("loriot: the body must be a JSON object, got \(type)")
 elif .cmd == null then error("loriot: no cmd in the body: is this a LORIOT uplink message?")
@@ -45,7 +65,8 @@ else
             snr: (.snr // $best.snr),
             gateway: $best.gweui,
             gateways: (if ($gws | length) > 0 then ($gws | length) else null end)
-          } | hub_properties)
+          } | hub_properties),
+          downlink: downlink(.EUI)
         }
       | with_entries(select(.value != null))
     end

@@ -1,7 +1,7 @@
 # @success-status 204
 # Sigfox callbacks (DATA/UPLINK, DATA/BIDIR, SERVICE/DATA ADVANCED) -> canonical messages. docs/clouds.md#sigfox
 # The body is the callback's template (docs/clouds.md gives one); every variable may arrive as a string or a
-# number. Answers 204 with no body: what Sigfox expects, and a BIDIR callback then sends no downlink.
+# number. Answers 204 with no body (what Sigfox expects), unless a BIDIR callback's answer carries a command.
 #   deviceId   device (hex) lower-cased; else the first URL segment after /api/sigfox/ (URL .../sigfox/{device})
 #   telemetry  data decoded with payload_config (Sigfox custom payload syntax), else {"payload_hex": data};
 #              + "location" (geopoint) from computedLocation (DATA ADVANCED), else fixedLat/fixedLng when not 0
@@ -9,6 +9,9 @@
 #   messageId  sigfox-<deviceId>-<seqNumber>: a DATA ADVANCED callback repeating an uplink gets the same id
 #   properties seqNumber and the network metadata present: rssi, snr, avgSnr, station, lqi, linkQuality,
 #              operatorName, countryCode, deviceTypeId, duplicate, ack, locationRadius
+#   downlink   a BIDIR callback whose uplink asks for one ("ack": true) gets the device's queued IoT Central
+#              command in the answer: 200 {"<device as sent>": {"downlinkData": "<8 bytes as 16 hex>"}}; with no
+#              command it is answered 204 as any other callback. docs/commands.md#sigfox
 # Service callbacks (STATUS, ACKNOWLEDGE, ERROR...) carry no data: acknowledged and skipped.
 # Settings (app setting BRIDGE_ROUTE_SIGFOX_<NAME>, or ?<name>= on the callback URL, which wins):
 #   payload_config  e.g. "temp::int:16:little-endian hum::uint:8 door::bool:7"
@@ -28,7 +31,8 @@ else
   (   (.device | if type == "string" or type == "number" or type == "null" then text else error("sigfox: device must be a string, got \(type)") end)
    // (($path // "") | split("/") | .[0] | select(. != ""))
    // error("sigfox: no device id: the body has no device (put \"device\": \"{device}\" in the callback body) and the URL has no device id after /api/sigfox/")
-   | if test("^[0-9A-Fa-f]+$") then ascii_downcase else . end) as $dev
+  ) as $sent
+  | ($sent | if test("^[0-9A-Fa-f]+$") then ascii_downcase else . end) as $dev
   | (.data | if type == "string" then ascii_downcase elif type == "null" then "" else error("sigfox: data must be a hex string in quotes (\"data\": \"{data}\"), got \(type)") end) as $hex
   | (if setting("payload_config") != null then $hex | sigfox_decode(setting("payload_config"))
      elif (setting("raw_payload") // "forward") == "forward" then {payload_hex: $hex}
@@ -50,7 +54,8 @@ else
           properties: ({
             seqNumber, rssi, snr, avgSnr, station, lqi, linkQuality, operatorName, countryCode, deviceTypeId, duplicate, ack,
             locationRadius: (if $loc != null then .computedLocation.radius else null end)
-          } | with_entries(select(.value | type != "object" and type != "array")) | hub_properties)
+          } | with_entries(select(.value | type != "object" and type != "array")) | hub_properties),
+          downlink: (if (.ack | tostring) == "true" then {answer: {($sent): {downlinkData: "{{hex}}"}}, exactBytes: 8} else null end)
         }
       | with_entries(select(.value != null and .value != {}))
     end

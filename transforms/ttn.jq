@@ -1,3 +1,4 @@
+# @downlink-hosts .cloud.thethings.network .cloud.thethings.industries
 # The Things Stack v3 (The Things Network, TTS Cloud) webhooks -> canonical messages. docs/clouds.md#the-things-stack
 # Only uplink_message events are forwarded; join_accept, downlink_*, location_solved, service_data and
 # uplink_normalized are acknowledged (2xx) and skipped.
@@ -7,16 +8,37 @@
 #              forwarded raw as {"payload_hex"}; + "location" (geopoint) from uplink_message.locations
 #   timestamp  uplink_message.received_at (network server), else the top-level received_at
 #   messageId  ttn-<deviceId>-<f_cnt>;  properties: fport, fcnt, rssi, snr, gateway, gateways
+#   downlink   a webhook with a downlink API key (X-Downlink-Apikey, X-Downlink-Push) gets the device's queued IoT
+#              Central command pushed to its downlink queue: POST <X-Downlink-Push> {"downlinks": [{"f_port",
+#              "frm_payload", "priority": "NORMAL"}]} with the key as bearer token, only to the hosts above (app
+#              setting downlink_hosts replaces them); at most lorawan_max_bytes of the uplink's spreading factor
+#              (downlink_max_bytes overrides it). docs/commands.md#the-things-stack
 # Settings (app setting BRIDGE_ROUTE_TTN_<NAME>, or ?<name>= on the webhook URL, which wins):
 #   model_id        DTMI announced for the devices of this route
 #   payload_config  Sigfox-syntax definition decoding frm_payload when TTN gives no decoded_payload
 #   raw_payload     forward (default) | skip: an uplink with no decoded payload
+#   downlink_port   the port of a command that names none (default 1); downlink_max_bytes as above
 
 def setting($name): $query[$name] // $config[$name];
 def hex_id: if test("^[0-9A-Fa-f]+$") then ascii_downcase else . end;
 def string_or_null($what):
   if type == "string" or type == "null" then . else error("ttn: \($what) must be a string, got \(type)") end;
 def geopoint: {lat: .latitude, lon: .longitude} + (if .altitude != null then {alt: .altitude} else {} end);
+# a downlink problem never fails the uplink: what cannot be read gives no limit, and the network decides
+def max_downlink($sf):
+  if setting("downlink_max_bytes") != null then setting("downlink_max_bytes") | tonumber? // null
+  else try ($sf | lorawan_max_bytes) catch null end;
+def downlink($up):
+  if ($headers["x-downlink-push"] // "") == "" then null
+  else {
+    request: {
+      url: $headers["x-downlink-push"],
+      auth: {from: {header: "x-downlink-apikey"}},
+      body: {downlinks: [{f_port: "{{port}}", frm_payload: "{{base64}}", priority: "NORMAL"}]}
+    },
+    maxBytes: max_downlink(try $up.settings.data_rate.lora.spreading_factor catch null),
+    ports: [1, 223]
+  } end;
 def telemetry($decoded; $hex):
   if ($decoded | type) == "object" then $decoded
   elif $hex == null or $hex == "" then null
@@ -60,7 +82,8 @@ else
             snr: $best.snr,
             gateway: $best.gateway_ids.gateway_id,
             gateways: (if ($rx | length) > 0 then ($rx | length) else null end)
-          } | hub_properties)
+          } | hub_properties),
+          downlink: downlink($up)
         }
       | with_entries(select(.value != null))
     end

@@ -56,11 +56,10 @@ final class BodyParser {
         String mediaType = contentType.map(BodyParser::mediaType)
                 .orElseThrow(() -> new BadInputException(415,
                         "no Content-Type: send application/json or application/x-www-form-urlencoded"));
-        if (isJson(mediaType)) {
-            return json(body);
-        }
-        if (mediaType.equals("application/x-www-form-urlencoded")) {
-            return form(body);
+        boolean form = mediaType.equals("application/x-www-form-urlencoded");
+        if (isJson(mediaType) || form) {
+            refuseOtherCharsets(contentType.get());
+            return form ? form(body) : json(body);
         }
         throw new BadInputException(415, "Content-Type " + mediaType
                 + " is not supported: send application/json or application/x-www-form-urlencoded");
@@ -131,6 +130,25 @@ final class BodyParser {
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
             throw BadInputException.badRequest(what + " is not valid UTF-8");
+        }
+    }
+
+    /**
+     * Bodies are read as UTF-8, and on Azure the Functions host has already decoded a JSON or form body as UTF-8
+     * whatever charset it declared (docs/azure-protocol.md section 5): a body declared in another charset is refused
+     * here, by both adapters alike, rather than read as what it is not.
+     */
+    private static void refuseOtherCharsets(String contentType) {
+        for (String parameter : contentType.split(";")) {
+            int eq = parameter.indexOf('=');
+            if (eq < 0 || !parameter.substring(0, eq).trim().equalsIgnoreCase("charset")) {
+                continue;
+            }
+            String charset = parameter.substring(eq + 1).trim().replace("\"", "").toLowerCase(Locale.ROOT);
+            if (!charset.equals("utf-8") && !charset.equals("utf8") && !charset.equals("us-ascii")) {
+                throw BadInputException.badRequest("Content-Type declares charset=" + abbreviate(charset)
+                        + ": bodies are read as UTF-8 only; send UTF-8 and declare charset=utf-8 or no charset");
+            }
         }
     }
 

@@ -1,6 +1,12 @@
 package dev.iotcbridge.bridge;
 
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.downlink.DownlinkStep;
+import dev.iotcbridge.downlink.QueuedDownlink;
+import dev.iotcbridge.iot.DeviceMessage;
+import dev.iotcbridge.queue.QueueDelivery;
+import dev.iotcbridge.queue.QueueOptions;
+import java.util.List;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.net.EventLoops;
@@ -39,18 +45,19 @@ public final class BridgeRuntime implements AutoCloseable {
     };
 
     public BridgeRuntime(Settings settings, TransformCatalog transforms, TelemetrySender sender) {
-        this(settings, EventLoops.create(), transforms, sender, Optional.empty(), Optional.empty());
+        this(settings, EventLoops.create(), transforms, sender, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     private BridgeRuntime(Settings settings, EventLoops loops, TransformCatalog transforms, TelemetrySender sender,
-                          Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker) {
+                          Optional<MessageIntake> intake, Optional<DeliveryWorker> deliveryWorker,
+                          Optional<DownlinkStep> downlinks) {
         this.settings = settings;
         this.loops = loops;
         this.transforms = transforms;
         this.sender = sender;
         this.deliveryWorker = deliveryWorker;
         this.workers = Executors.newCachedThreadPool(daemonThreads("bridge-worker-"));
-        this.handler = new WebhookHandler(settings, transforms, sender, workers, intake);
+        this.handler = new WebhookHandler(settings, transforms, sender, workers, intake, downlinks);
     }
 
     /**
@@ -65,17 +72,37 @@ public final class BridgeRuntime implements AutoCloseable {
         TelemetrySender sender = null;
         try {
             if (!settings.durable()) {
-                sender = IotHubSender.create(settings, loops);
-                return new BridgeRuntime(settings, loops, transforms, sender, Optional.empty(), Optional.empty());
+                IotHubSender hub = IotHubSender.create(settings, loops);
+                sender = hub;
+                return new BridgeRuntime(settings, loops, transforms, sender, Optional.empty(), Optional.empty(),
+                        Optional.of(downlinks(settings, hub, loops)));
             }
-            // durable mode: the HTTP side only queues; the local worker (or, on Azure, the queue-triggered function) sends
-            sender = local ? IotHubSender.create(settings, loops) : QUEUE_ONLY;
+            // durable mode: the HTTP side only queues; the local worker (or, on Azure, the queue-triggered function) sends,
+            // and makes the downlink requests the senders offered
             QueueConnection queue = QueueConnection.open(settings);
             QueueIntake intake = new QueueIntake(queue.queue(), new QueueItems(Clock.systemUTC()));
-            Optional<DeliveryWorker> worker = local
-                    ? Optional.of(DeliveryWorker.create(queue, sender, settings).start())
-                    : Optional.empty();
-            return new BridgeRuntime(settings, loops, transforms, sender, Optional.of(intake::enqueue), worker);
+            Optional<DeliveryWorker> worker = Optional.empty();
+            if (local) {
+                IotHubSender hub = IotHubSender.create(settings, loops);
+                sender = hub;
+                QueueDelivery delivery = QueueDelivery.of(hub, QueueOptions.from(settings), Clock.systemUTC())
+                        .withDownlinks(afterDelivery(transforms, downlinks(settings, hub, loops)));
+                worker = Optional.of(DeliveryWorker.create(queue, delivery, settings).start());
+            } else {
+                sender = QUEUE_ONLY;
+            }
+            MessageIntake queued = new MessageIntake() {
+                @Override
+                public List<String> enqueue(String route, List<DeviceMessage> messages) {
+                    return intake.enqueue(route, messages);
+                }
+
+                @Override
+                public List<String> enqueue(String route, List<DeviceMessage> messages, List<Optional<QueuedDownlink>> downlinks) {
+                    return intake.enqueue(route, messages, downlinks);
+                }
+            };
+            return new BridgeRuntime(settings, loops, transforms, sender, Optional.of(queued), worker, Optional.empty());
         } catch (RuntimeException e) {
             if (sender != null) {
                 sender.close();
@@ -84,6 +111,22 @@ public final class BridgeRuntime implements AutoCloseable {
             transforms.close();
             throw e;
         }
+    }
+
+    /**
+     * Durable mode's downlink after a delivery: the route's transform (for its mapping and hosts) and the step, on the
+     * worker's thread, within the delivery's budget.
+     */
+    public static QueueDelivery.Downlinks afterDelivery(TransformCatalog transforms, DownlinkStep step) {
+        return (item, budget) -> transforms.find(item.route()).ifPresent(route ->
+                step.afterDelivery(route, item.downlink().orElseThrow(), budget, WORKER_LOG).join());
+    }
+
+    private static final java.util.logging.Logger WORKER_LOG = java.util.logging.Logger.getLogger(QueueDelivery.class.getName());
+
+    /** Commands on downlinks (docs/commands.md), over the sender's hub links, connections and event loops. */
+    public static DownlinkStep downlinks(Settings settings, IotHubSender hub, EventLoops loops) {
+        return DownlinkStep.builder(settings, hub.cloudToDevice(), loops).build();
     }
 
     /** The transforms of the configured folder, or of the folder shipped with the package. */

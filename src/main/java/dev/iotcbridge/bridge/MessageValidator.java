@@ -49,7 +49,7 @@ final class MessageValidator {
     /** IoT Hub's device-to-cloud message limit counts body and properties (reference §6). */
     static final int HUB_MESSAGE_LIMIT = 256 * 1024;
     private static final Set<String> FIELDS = Set.of(
-            "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId");
+            "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId", "downlink");
     private static final DateTimeFormatter UTC_MILLIS = new DateTimeFormatterBuilder()
             .appendPattern("uuuu-MM-dd'T'HH:mm:ss")
             .appendFraction(ChronoField.MILLI_OF_SECOND, 3, 3, true)
@@ -93,6 +93,40 @@ final class MessageValidator {
         return messages;
     }
 
+    /**
+     * The {@code downlink} fields of the outputs {@link #validate} accepted, in the order of its messages (null where a
+     * message has none); an empty list, allocating nothing, when no message has one. They are read by the downlink
+     * step, which never fails the call for them (docs/commands.md).
+     */
+    static List<JsonNode> downlinks(List<JsonNode> outputs) {
+        List<JsonNode> found = null;
+        int index = 0;
+        for (int i = 0; i < outputs.size(); i++) { // indexed: no iterator on the hot path
+            JsonNode output = outputs.get(i);
+            if (output.isArray()) {
+                for (int j = 0; j < output.size(); j++) {
+                    found = note(found, index++, output.get(j));
+                }
+            } else {
+                found = note(found, index++, output);
+            }
+        }
+        return found == null ? List.of() : found;
+    }
+
+    private static List<JsonNode> note(List<JsonNode> found, int index, JsonNode message) {
+        JsonNode d = message.get("downlink");
+        if (d == null || d.isNull()) {
+            return found;
+        }
+        List<JsonNode> list = found != null ? found : new ArrayList<>();
+        while (list.size() < index) {
+            list.add(null);
+        }
+        list.add(d);
+        return list;
+    }
+
     private DeviceMessage message(String route, int index, int count, JsonNode node) {
         String position = count == 1 ? "transform " + route + " output" : "transform " + route + " message " + (index + 1);
         if (!node.isObject()) {
@@ -103,7 +137,7 @@ final class MessageValidator {
             String name = names.next();
             if (!FIELDS.contains(name)) {
                 throw BadInputException.badRequest(position + " has an unknown field '" + abbreviate(name)
-                        + "'; a message has deviceId, telemetry, timestamp, modelId, component, properties, messageId");
+                        + "'; a message has deviceId, telemetry, timestamp, modelId, component, properties, messageId, downlink");
             }
         }
         String deviceId = deviceId(position, node.get("deviceId"));

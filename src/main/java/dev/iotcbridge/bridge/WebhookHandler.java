@@ -11,6 +11,8 @@ import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.Completion;
+import dev.iotcbridge.downlink.DownlinkStep;
+import dev.iotcbridge.downlink.QueuedDownlink;
 import dev.iotcbridge.iot.DeviceMessage;
 import dev.iotcbridge.iot.TelemetrySender;
 import dev.iotcbridge.transform.RouteTransform;
@@ -50,7 +52,11 @@ public final class WebhookHandler {
     private final Duration budget;
     private final int maxMessages;
     private final Optional<MessageIntake> intake;
+    /** Commands on downlinks (docs/commands.md); null when this handler serves none. */
+    private final DownlinkStep downlinks;
+    private final Settings settings;
     private final ObjectMapper mapper = JsonMapper.builder().build();
+    private final CallCounters counters = new CallCounters();
 
     /** @param blocking runs what must not hold an event loop (durable mode's queue writes); it must not cap concurrency */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking) {
@@ -60,6 +66,14 @@ public final class WebhookHandler {
     /** @param intake durable mode: messages are queued there and the call is answered 202, never sent from here */
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake) {
+        this(settings, transforms, sender, blocking, intake, Optional.empty());
+    }
+
+    /** @param downlinks receives the commands queued for a device whose sender offers a downlink, and sends them */
+    public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
+                          Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks) {
+        this.downlinks = downlinks.orElse(null);
+        this.settings = settings;
         this.intake = intake;
         this.transforms = transforms;
         this.sender = sender;
@@ -88,12 +102,16 @@ public final class WebhookHandler {
     public CompletableFuture<WebhookResponse> handleAsync(WebhookRequest request, Logger log) {
         RouteTransform transform;
         List<DeviceMessage> messages;
+        List<DownlinkStep.Offer> offers;
         try {
             transform = route(request.route());
-            messages = messages(transform, request);
+            Call call = call(transform, request);
+            messages = call.messages();
+            offers = call.offers();
         } catch (BridgeException e) {
+            counters.rejected(e.status());
             log.log(e.status() >= 500 ? Level.WARNING : Level.INFO,
-                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " rejected status=" + e.status() + " error=" + e.getMessage());
+                    () -> "route=" + MessageValidator.abbreviate(request.route()) + " outcome=rejected status=" + e.status() + " error=" + quoted(e.getMessage()));
             return CompletableFuture.completedFuture(error(e, 0));
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "unexpected failure reading a call to route " + MessageValidator.abbreviate(request.route()), e);
@@ -104,10 +122,19 @@ public final class WebhookHandler {
             return CompletableFuture.completedFuture(skipped(transform.successStatus()));
         }
         if (intake.isPresent()) {
-            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, log), blocking);
+            List<Optional<QueuedDownlink>> queued = offers.isEmpty() ? List.of() : queuedDownlinks(transform, messages, offers, request, log);
+            return CompletableFuture.supplyAsync(() -> enqueue(request.route(), transform.successStatus(), messages, queued, log), blocking);
+        }
+        if (!offers.isEmpty()) {
+            return deliverWithDownlinks(request, transform, messages, offers, log);
         }
         return deliver(messages).thenApply(results -> {
             for (MessageResult r : results) {
+                if (r.delivered()) {
+                    counters.delivered();
+                } else {
+                    counters.failed(r.failure().get().status());
+                }
                 log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
             }
             Optional<BridgeException> decisive = CallStatus.decisive(results);
@@ -119,21 +146,69 @@ public final class WebhookHandler {
     }
 
     /**
+     * Telemetry first, then the downlinks the sender offered (docs/commands.md): only once every message reached the
+     * hub, and whatever becomes of them, the uplink's status stands; a downlink that travels in the answer replaces the
+     * success body.
+     */
+    private CompletableFuture<WebhookResponse> deliverWithDownlinks(WebhookRequest request, RouteTransform transform,
+                                                                    List<DeviceMessage> messages,
+                                                                    List<DownlinkStep.Offer> offers, Logger log) {
+        long deadline = downlinks.deadline(budget);
+        return deliver(messages).thenCompose(results -> {
+            for (MessageResult r : results) {
+                if (r.delivered()) {
+                    counters.delivered();
+                } else {
+                    counters.failed(r.failure().get().status());
+                }
+                log.log(r.delivered() ? Level.INFO : Level.WARNING, () -> line(request.route(), r));
+            }
+            Optional<BridgeException> decisive = CallStatus.decisive(results);
+            if (decisive.isPresent()) {
+                return CompletableFuture.completedFuture(failure(decisive.get(), CallStatus.retryAfter(results), results));
+            }
+            return downlinks.afterUplink(transform, offers, request::header, request.query(), deadline, log)
+                    .thenApply(answer -> answer.map(a -> new WebhookResponse(200,
+                                    Map.of("Content-Type", "application/json; charset=utf-8"), a.body()))
+                            .orElseGet(() -> success(transform.successStatus(), results)));
+        });
+    }
+
+    /**
      * Parses, transforms and validates a call without sending anything: what the CLI prints for a transform author.
      *
      * @throws BridgeException naming what is wrong with the input or the transform
      */
     public List<DeviceMessage> messages(WebhookRequest request) {
-        return messages(route(request.route()), request);
+        return call(route(request.route()), request).messages();
     }
 
-    private List<DeviceMessage> messages(RouteTransform transform, WebhookRequest request) {
+    /** A call's messages, and the downlinks its sender offers for their devices (none without a downlink step). */
+    private record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers) {
+    }
+
+    private Call call(RouteTransform transform, WebhookRequest request) {
         JsonNode body = bodies.parse(request.body(), request.header("content-type"));
         TransformVariables variables = new TransformVariables(
                 without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
                 transform.route(), request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
-        return validator.validate(transform.route(), outputs, maxMessages);
+        List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
+        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages));
+    }
+
+    private static List<DownlinkStep.Offer> offers(List<JsonNode> outputs, List<DeviceMessage> messages) {
+        List<JsonNode> found = MessageValidator.downlinks(outputs);
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        List<DownlinkStep.Offer> offers = new ArrayList<>(found.size());
+        for (int i = 0; i < found.size(); i++) {
+            if (found.get(i) != null) {
+                offers.add(new DownlinkStep.Offer(messages.get(i).deviceId(), found.get(i)));
+            }
+        }
+        return offers;
     }
 
     private RouteTransform route(String route) {
@@ -141,19 +216,39 @@ public final class WebhookHandler {
                 "no route '" + MessageValidator.abbreviate(route) + "'; the routes are: " + String.join(", ", transforms.routes())));
     }
 
-    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages, Logger log) {
+    /** Durable mode: the downlink requests offered, by message, for the worker to make after delivering. */
+    private List<Optional<QueuedDownlink>> queuedDownlinks(RouteTransform transform, List<DeviceMessage> messages,
+                                                           List<DownlinkStep.Offer> offers, WebhookRequest request, Logger log) {
+        List<Optional<QueuedDownlink>> queued = new ArrayList<>(messages.size());
+        for (DeviceMessage m : messages) {
+            Optional<QueuedDownlink> d = Optional.empty();
+            for (DownlinkStep.Offer o : offers) {
+                if (o.deviceId().equals(m.deviceId()) && queued.stream().noneMatch(q -> q.isPresent() && q.get().deviceId().equals(o.deviceId()))) {
+                    d = DownlinkStep.forQueue(settings, transform, o, request::header, request.query(), log);
+                    break;
+                }
+            }
+            queued.add(d);
+        }
+        return queued;
+    }
+
+    private WebhookResponse enqueue(String route, int successStatus, List<DeviceMessage> messages,
+                                    List<Optional<QueuedDownlink>> downlinks, Logger log) {
         long start = System.nanoTime();
         List<String> ids;
         try {
-            ids = intake.get().enqueue(route, messages);
+            ids = downlinks.isEmpty() ? intake.get().enqueue(route, messages) : intake.get().enqueue(route, messages, downlinks);
         } catch (BridgeException e) {
-            log.log(Level.WARNING, () -> "route=" + route + " not queued status=" + e.status() + " error=" + e.getMessage());
+            messages.forEach(m -> counters.failed(e.status()));
+            log.log(Level.WARNING, () -> "route=" + route + " outcome=failed status=" + e.status() + " error=" + quoted(e.getMessage()));
             return error(e, messages.size());
         }
         long micros = (System.nanoTime() - start) / 1_000;
+        counters.queued(messages.size());
         for (int i = 0; i < messages.size(); i++) {
-            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " queued messageId=" + ids.get(i)
-                    + " latencyMs=" + (micros / 1_000);
+            String line = "route=" + route + " device=" + messages.get(i).deviceId() + " outcome=queued status=202 latencyMs=" + (micros / 1_000)
+                    + " messageId=" + ids.get(i);
             log.info(line);
         }
         if (successStatus == 204) {
@@ -274,9 +369,25 @@ public final class WebhookHandler {
         }
     }
 
+    /** What {@link #handleAsync} counted since the adapter last drained it. */
+    public CallCounters counters() {
+        return counters;
+    }
+
+    /**
+     * The line per message, as {@code key=value} fields an operator can split into columns (Application Insights:
+     * KQL {@code parse-kv}; README "What an operator sees on Azure"): route, device, outcome, status, latencyMs, then a
+     * failure's error, quoted, last.
+     */
     private static String line(String route, MessageResult r) {
-        String outcome = r.failure().map(f -> "failed status=" + f.status() + " error=" + f.getMessage()).orElse("delivered");
-        return "route=" + route + " device=" + r.deviceId() + " " + outcome + " latencyMs=" + (r.latencyNanos() / 1_000_000);
+        String status = r.failure().map(f -> Integer.toString(f.status())).orElse("200");
+        String line = "route=" + route + " device=" + r.deviceId() + " outcome=" + (r.delivered() ? "delivered" : "failed")
+                + " status=" + status + " latencyMs=" + (r.latencyNanos() / 1_000_000);
+        return r.failure().map(f -> line + " error=" + quoted(f.getMessage())).orElse(line);
+    }
+
+    private static String quoted(String message) {
+        return '"' + String.valueOf(message).replace("\"", "'") + '"';
     }
 
 

@@ -48,6 +48,10 @@ public @interface Setting {
         /** host or host:port, no scheme and no path. */
         HOST_PORT,
         /** An Azure Storage queue name that leaves room for the poison queue's suffix. */
-        QUEUE_NAME
+        QUEUE_NAME,
+        /** The one credential kind the Functions host documents for a connection: {@code managedidentity}. */
+        MANAGED_IDENTITY,
+        /** A managed identity's client id: a GUID, as Entra ID shows it. */
+        CLIENT_ID
     }
 }

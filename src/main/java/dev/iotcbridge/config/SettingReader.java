@@ -53,6 +53,9 @@ final class SettingReader {
         if (type == Path.class) {
             return Path.of(v);
         }
+        if (type == URI.class) {
+            return httpsUri(name, v);
+        }
         if (type == boolean.class || type == Boolean.class) {
             return switch (v.toLowerCase(Locale.ROOT)) {
                 case "true", "1", "yes" -> true;
@@ -93,6 +96,8 @@ final class SettingReader {
             case ANY, GROUP_KEY -> v;
             case HOST_PORT -> hostPort(s.name(), v);
             case QUEUE_NAME -> queueName(s.name(), v);
+            case MANAGED_IDENTITY -> managedIdentity(s.name(), v);
+            case CLIENT_ID -> clientId(s.name(), v);
         };
     }
 
@@ -128,7 +133,45 @@ final class SettingReader {
         return q;
     }
 
+    /** A service URI for an identity-based connection: absolute, https (tokens are only sent over TLS), no query. */
+    private static URI httpsUri(String name, String v) {
+        URI uri;
+        try {
+            uri = new URI(v);
+        } catch (URISyntaxException e) {
+            uri = null;
+        }
+        if (uri == null || !"https".equalsIgnoreCase(uri.getScheme()) || uri.getHost() == null
+                || uri.getRawQuery() != null || uri.getRawUserInfo() != null) {
+            // a URI holds no secret (a SAS query is refused): echoing it helps the operator see the typo
+            throw new InvalidSettingException(name + " must be the https URI of the queue service, e.g. "
+                    + "https://<account>.queue.core.windows.net, was '" + v + "'");
+        }
+        return uri;
+    }
+
+    private static String managedIdentity(String name, String v) {
+        if (!v.equalsIgnoreCase("managedidentity")) {
+            throw new InvalidSettingException(name + " must be managedidentity (or be left out), was '" + v + "'");
+        }
+        return v.toLowerCase(Locale.ROOT);
+    }
+
+    private static String clientId(String name, String v) {
+        if (!v.matches("[0-9A-Fa-f]{8}(-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}")) {
+            throw new InvalidSettingException(name + " must be the client id (a GUID) of the user-assigned managed "
+                    + "identity, was '" + v + "'");
+        }
+        return v;
+    }
+
     private static String groupKey(String name, String v) {
+        if (v.startsWith("@Microsoft.KeyVault(")) {
+            // App Service passes a reference it could not resolve through as the value itself (docs/azure-protocol.md §6)
+            throw new InvalidSettingException(name + " is a Key Vault reference the platform could not resolve: check "
+                    + "that the identity named by the app's keyVaultReferenceIdentity has the role Key Vault Secrets User "
+                    + "on the secret, and the secret exists (the portal shows the reference's status under Environment variables)");
+        }
         byte[] bytes;
         try {
             bytes = Base64.getDecoder().decode(v);

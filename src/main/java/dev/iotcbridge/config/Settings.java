@@ -4,6 +4,7 @@ import dev.iotcbridge.config.Setting.Form;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.RecordComponent;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
@@ -110,12 +111,32 @@ public record Settings(
                 meaning = "local server only: port (also `serve --port N`)")
         int port,
 
-        @Setting(name = "BRIDGE_QUEUE_CONNECTION", meaning = "durable mode: Azure Storage connection string")
+        @Setting(name = QUEUE_CONNECTION, meaning = "durable mode: Azure Storage connection string (Azurite, or an "
+                + "account that allows shared keys); when set, the identity settings below are ignored, as by the Functions host")
         Optional<Secret> queueConnection,
 
+        @Setting(name = QUEUE_CONNECTION + "__queueServiceUri",
+                meaning = "durable mode on an identity instead of a connection string: the queue service's URI, "
+                        + "`https://<account>.queue.core.windows.net` (the Functions host's identity-based connection, "
+                        + "docs/azure-protocol.md §6)")
+        Optional<URI> queueServiceUri,
+
+        @Setting(name = QUEUE_CONNECTION + "__serviceUri",
+                meaning = "the host's alias of `" + QUEUE_CONNECTION + "__queueServiceUri`, which wins when both are set")
+        Optional<URI> queueServiceUriAlias,
+
+        @Setting(name = QUEUE_CONNECTION + "__credential", form = Form.MANAGED_IDENTITY,
+                meaning = "`managedidentity`: the app's managed identity; left out, Azure Identity's default chain "
+                        + "(a developer's sign-in off Azure)")
+        Optional<String> queueCredential,
+
+        @Setting(name = QUEUE_CONNECTION + "__clientId", form = Form.CLIENT_ID,
+                meaning = "the user-assigned managed identity's client id; left out, the system-assigned identity")
+        Optional<String> queueClientId,
+
         @Setting(name = "BRIDGE_QUEUE_NAME", form = Form.QUEUE_NAME,
-                meaning = "durable mode: queue name; durable mode is on when both are set; failures that can never "
-                        + "succeed go to `<name>-poison` with their reason")
+                meaning = "durable mode: queue name; durable mode is on when it and a connection string or a queue "
+                        + "service URI are set; failures that can never succeed go to `<name>-poison` with their reason")
         Optional<String> queueName,
 
         @Setting(name = "BRIDGE_QUEUE_MAX_DEQUEUE_COUNT", fallback = "10", min = 1, max = 1_000,
@@ -133,9 +154,20 @@ public record Settings(
 
         @Setting(name = "BRIDGE_QUEUE_WORKERS", fallback = "8", min = 1, max = 256,
                 meaning = "durable mode, local worker: messages forwarded at once")
-        int queueWorkers) {
+        int queueWorkers,
+
+        // the hub's cloud-to-device receives are metered and throttled per unit (docs/azure-protocol.md §4)
+        @Setting(name = "BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS", fallback = "60", min = 0, max = 86_400, unit = ChronoUnit.SECONDS,
+                meaning = "commands: the least time between two receives of one device's queued commands, whatever its "
+                        + "uplinks offer, so a chatty device cannot spend the hub's quota (docs/commands.md)")
+        Duration downlinkMinInterval) {
 
     public static final String ROUTE_SETTING_PREFIX = "BRIDGE_ROUTE_";
+    /**
+     * The connection name of durable mode's queues: the queue trigger, the poison output binding and the HTTP side
+     * all read it, as one setting (a connection string) or as the {@code <name>__...} family of an identity.
+     */
+    public static final String QUEUE_CONNECTION = "BRIDGE_QUEUE_CONNECTION";
     /** Suffix of the poison queue's name; fixed, because the Functions host moves messages to {@code <queue>-poison}. */
     public static final String POISON_SUFFIX = "-poison";
 
@@ -151,9 +183,19 @@ public record Settings(
             throw new InvalidSettingException("BRIDGE_ALLOW_HTTP is only for the simulator and tests on this machine; IOTC_DPS_HOST "
                     + dpsHost + " is not a loopback address");
         }
-        if (queueName.isPresent() != queueConnection.isPresent()) {
-            throw new InvalidSettingException("durable mode needs both BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME; only "
-                    + (queueName.isPresent() ? "BRIDGE_QUEUE_NAME" : "BRIDGE_QUEUE_CONNECTION") + " is set");
+        if (queueServiceUri.isEmpty()) {
+            queueServiceUri = queueServiceUriAlias;
+        }
+        boolean account = queueConnection.isPresent() || queueServiceUri.isPresent();
+        if (queueName.isPresent() && !account) {
+            throw new InvalidSettingException("durable mode needs its storage account beside BRIDGE_QUEUE_NAME: "
+                    + "BRIDGE_QUEUE_CONNECTION (a connection string) or BRIDGE_QUEUE_CONNECTION__queueServiceUri "
+                    + "(an identity); neither is set");
+        }
+        if (account && queueName.isEmpty()) {
+            throw new InvalidSettingException("durable mode needs both its storage account and BRIDGE_QUEUE_NAME; only "
+                    + (queueConnection.isPresent() ? "BRIDGE_QUEUE_CONNECTION" : "BRIDGE_QUEUE_CONNECTION__queueServiceUri")
+                    + " is set");
         }
         if (queueMaxBackoff.compareTo(queueBackoff) < 0) {
             throw new InvalidSettingException("BRIDGE_QUEUE_MAX_BACKOFF_SECONDS (" + queueMaxBackoff.toSeconds()

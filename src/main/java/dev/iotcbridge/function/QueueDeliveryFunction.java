@@ -6,7 +6,9 @@ import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.QueueOutput;
 import com.microsoft.azure.functions.annotation.QueueTrigger;
+import dev.iotcbridge.bridge.BridgeRuntime;
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.net.EventLoops;
 import dev.iotcbridge.iot.IotHubSender;
 import dev.iotcbridge.queue.QueueDelivery;
 import dev.iotcbridge.queue.QueueOptions;
@@ -57,9 +59,15 @@ public final class QueueDeliveryFunction {
 
     /**
      * The delivery of this Function instance. It has its own forwarding core: in durable mode the HTTP function only
-     * queues, so this is the one sender of the instance. A start that fails fails every invocation (the host retries,
-     * then moves the message to the poison queue: nothing is lost).
+     * queues, so this is the one sender of the instance; after a delivery it makes the downlink request the message's
+     * sender offered (docs/commands.md), with the route's transforms. A start that fails fails every invocation (the
+     * host retries, then moves the message to the poison queue: nothing is lost).
      */
-    private static final StartOnce<QueueDelivery> DELIVERY = new StartOnce<>("queue delivery",
-            settings -> QueueDelivery.of(IotHubSender.create(settings), QueueOptions.from(settings), Clock.systemUTC()));
+    private static final StartOnce<QueueDelivery> DELIVERY = new StartOnce<>("queue delivery", settings -> {
+        EventLoops loops = EventLoops.create();
+        IotHubSender sender = IotHubSender.create(settings, loops);
+        return QueueDelivery.of(sender, QueueOptions.from(settings), Clock.systemUTC())
+                .withDownlinks(BridgeRuntime.afterDelivery(BridgeRuntime.openTransforms(settings, false),
+                        BridgeRuntime.downlinks(settings, sender, loops)));
+    });
 }

@@ -4,26 +4,26 @@ import com.microsoft.azure.functions.ExecutionContext;
 import com.microsoft.azure.functions.HttpMethod;
 import com.microsoft.azure.functions.HttpRequestMessage;
 import com.microsoft.azure.functions.HttpResponseMessage;
-import com.microsoft.azure.functions.HttpStatus;
 import com.microsoft.azure.functions.HttpStatusType;
 import com.microsoft.azure.functions.annotation.AuthorizationLevel;
-import com.microsoft.azure.functions.annotation.BindingName;
 import com.microsoft.azure.functions.annotation.FunctionName;
 import com.microsoft.azure.functions.annotation.HttpTrigger;
 import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.bridge.WebhookResponse;
-import dev.iotcbridge.error.BridgeFaultException;
-import java.util.HashMap;
-import java.util.Locale;
-import java.util.Map;
+import dev.iotcbridge.error.BridgeException;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
- * The Azure Functions entry point: turns the host's request into the handler's and back. Nothing else
- * happens here; the handler is shared by every invocation of this instance.
+ * The Azure Functions entry points: turn the host's request into the handler's and back. Nothing else happens here;
+ * the handler is shared by every invocation of this instance.
+ *
+ * <p>The trigger binds what the host really sends (docs/azure-protocol.md section 5): the body as a string (the host
+ * sends JSON and form bodies as UTF-8 text to the Java worker, whatever {@code dataType} says) and nothing from the
+ * binding data: the route and path come from the URL ({@link HostRequest}).
  */
 public final class WebhookFunction {
 
@@ -41,40 +41,45 @@ public final class WebhookFunction {
     @FunctionName("webhook")
     public HttpResponseMessage webhook(
             @HttpTrigger(name = "request", methods = {HttpMethod.POST}, authLevel = AuthorizationLevel.FUNCTION,
-                    route = "{route}/{*path}", dataType = "binary") HttpRequestMessage<Optional<byte[]>> request,
-            @BindingName("route") String route,
-            @BindingName("path") String path,
+                    route = "{route}/{*path}") HttpRequestMessage<Optional<String>> request,
             ExecutionContext context) {
-        Map<String, String> headers = new HashMap<>();
-        request.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
-        WebhookRequest call = new WebhookRequest(route, path == null ? "" : path, request.getQueryParameters(), headers,
-                request.getBody().orElse(null));
+        Logger log = context.getLogger();
         WebhookResponse response;
-        try {
-            response = handler.get().handle(call, context.getLogger());
-        } catch (BridgeFaultException e) {
+        String route = "?";
+        try (HostLog.Scope scope = HostLog.during(log)) {
+            WebhookRequest call = HostRequest.read(request);
+            route = call.route();
+            WebhookHandler h = handler.get();
+            response = h.handle(call, log);
+            CounterReport.SHARED.maybeReport(h.counters(), log);
+        } catch (BridgeException e) {
+            // a URL with no route, or a bridge that could not start: the status and reason are true ones
             response = WebhookResponse.error(e.status(), e.getMessage());
         } catch (RuntimeException e) {
             // a bug of ours: the sender gets a status that makes it retry, never our stack trace
-            context.getLogger().log(Level.SEVERE, "unexpected failure on route " + route, e);
+            log.log(Level.SEVERE, "unexpected failure on route " + route, e);
             response = WebhookResponse.error(500, "internal error; the call was not processed");
         }
+        return http(request, response);
+    }
+
+    /**
+     * Whether this instance can serve (settings usable, transforms compiled, clients built), without calling DPS:
+     * 200 {@code {"status":"ok",...}}, or 503 {@code {"status":"unusable","error":...}} naming the setting. No key.
+     */
+    @FunctionName("health")
+    public HttpResponseMessage health(
+            @HttpTrigger(name = "request", methods = {HttpMethod.GET}, authLevel = AuthorizationLevel.ANONYMOUS,
+                    route = "health") HttpRequestMessage<Optional<String>> request) {
+        return http(request, FunctionRuntime.health());
+    }
+
+    private static HttpResponseMessage http(HttpRequestMessage<?> request, WebhookResponse response) {
         HttpResponseMessage.Builder builder = request.createResponseBuilder(HttpStatusType.custom(response.status()));
         response.headers().forEach(builder::header);
         if (response.body().length > 0) {
             builder.body(response.body());
         }
         return builder.build();
-    }
-
-    /** Liveness for load balancers and uptime checks; needs no key and touches nothing. */
-    @FunctionName("health")
-    public HttpResponseMessage health(
-            @HttpTrigger(name = "request", methods = {HttpMethod.GET}, authLevel = AuthorizationLevel.ANONYMOUS,
-                    route = "health") HttpRequestMessage<Optional<String>> request) {
-        return request.createResponseBuilder(HttpStatus.OK)
-                .header("Content-Type", "application/json")
-                .body("{\"status\":\"ok\"}")
-                .build();
     }
 }

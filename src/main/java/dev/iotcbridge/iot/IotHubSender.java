@@ -52,6 +52,7 @@ public final class IotHubSender implements TelemetrySender {
     private final ExecutorService slowLane;
     private final HubClient hub;
     private final DeviceLinks links;
+    private final CloudToDevice cloudToDevice;
 
     private IotHubSender(Builder b) {
         this.options = b.options;
@@ -69,6 +70,7 @@ public final class IotHubSender implements TelemetrySender {
         this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
         DpsClient dps = new DpsClient(http, options, clock, sleeper, json);
         this.links = new DeviceLinks(new Provisioner(dps, options, sleeper), options, ticker);
+        this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
     /** How much of a hub's error answer is read: its JSON error description is far shorter. */
@@ -236,6 +238,11 @@ public final class IotHubSender implements TelemetrySender {
 
     DeviceLinks links() {
         return links;
+    }
+
+    /** The devices' cloud-to-device queues, over this sender's hub connections and links (commands on downlinks). */
+    public CloudToDevice cloudToDevice() {
+        return cloudToDevice;
     }
 
     @Override

@@ -48,13 +48,19 @@ import javax.net.ssl.X509TrustManager;
  * answered on that loop, from a keep-alive connection of that loop's own pool, with no lock and no thread hand-off.
  * A request made from any other thread is handed to a loop once. Each pool is touched only by its loop's thread.
  *
- * <p>What it does for the caller, because the hub's send-event API needs it and nothing more: one POST at a time
- * per connection, a timeout per request (the caller's remaining budget), TLS with host name verification, idle
+ * <p>What it does for the caller, because the hub's send-event and cloud-to-device APIs (and the clouds' downlink APIs)
+ * need it and nothing more: one request at a time per connection, a timeout per request (the caller's remaining budget), TLS with host name verification, idle
  * connections closed after a while, and one retry on a fresh connection when a pooled one turns out closed before
  * any byte of the answer came back (the server dropped an idle connection as the request went out, as OkHttp
  * also retries). A request never gets a second try once the server has started answering it.
  */
 public final class PooledHttpClient {
+
+    /**
+     * The largest answer read whole: a cloud-to-device message's body is at most 64 KB (docs/azure-protocol.md §4), and
+     * an answer past this fails its request rather than arriving cut.
+     */
+    public static final int MAX_ANSWER_BYTES = 64 * 1024;
 
     private final EventLoops loops;
     private final Bootstrap bootstrap;
@@ -79,7 +85,7 @@ public final class PooledHttpClient {
      */
     public PooledHttpClient(EventLoops loops, X509TrustManager trust, Duration connectTimeout, int maxIdlePerOrigin,
                             Duration idleTimeout, int maxBodyBytes) {
-        if (maxIdlePerOrigin < 0 || maxBodyBytes < 0 || connectTimeout.isNegative() || connectTimeout.isZero()
+        if (maxIdlePerOrigin < 0 || maxBodyBytes < 0 || maxBodyBytes > MAX_ANSWER_BYTES || connectTimeout.isNegative() || connectTimeout.isZero()
                 || idleTimeout.toSeconds() < 1) {
             throw new IllegalArgumentException("connect timeout and idle timeout (whole seconds) must be positive, "
                     + "connection and body limits not negative");
@@ -107,7 +113,28 @@ public final class PooledHttpClient {
      */
     public CompletableFuture<HttpReply> post(Origin origin, String pathAndQuery, HttpHeaders headers, byte[] body,
                                              long timeoutNanos) {
-        Exchange exchange = new Exchange(origin, pathAndQuery, headers, body, timeoutNanos);
+        return request(HttpMethod.POST, origin, pathAndQuery, headers, body, timeoutNanos);
+    }
+
+    /**
+     * {@link #post} with another method: the C2D API receives with GET and settles with DELETE and POST. A body that is
+     * empty is sent as {@code Content-Length: 0}.
+     */
+    public CompletableFuture<HttpReply> request(HttpMethod method, Origin origin, String pathAndQuery, HttpHeaders headers,
+                                                byte[] body, long timeoutNanos) {
+        return request(method, origin, pathAndQuery, headers, body, timeoutNanos, maxBodyBytes);
+    }
+
+    /**
+     * @param maxAnswerBytes how much of this answer's body is kept, for an answer whose body is the point (a
+     *                       cloud-to-device message, up to {@link #MAX_ANSWER_BYTES}) rather than an error description
+     */
+    public CompletableFuture<HttpReply> request(HttpMethod method, Origin origin, String pathAndQuery, HttpHeaders headers,
+                                                byte[] body, long timeoutNanos, int maxAnswerBytes) {
+        if (maxAnswerBytes < 0 || maxAnswerBytes > MAX_ANSWER_BYTES) {
+            throw new IllegalArgumentException("an answer body is kept up to " + MAX_ANSWER_BYTES + " bytes");
+        }
+        Exchange exchange = new Exchange(method, origin, pathAndQuery, headers, body, timeoutNanos, maxAnswerBytes);
         EventLoop loop = loops.loopForCaller();
         if (loop.inEventLoop()) {
             start(exchange, loop);
@@ -144,7 +171,7 @@ public final class PooledHttpClient {
                         p.addLast(new IdleStateHandler(0, 0, idleSeconds),
                                 connection.answerWatch(),
                                 new HttpClientCodec(),
-                                new HttpObjectAggregator(Math.max(maxBodyBytes, 64 * 1024), true),
+                                new HttpObjectAggregator(MAX_ANSWER_BYTES, true),
                                 connection);
                     }
                 })
@@ -212,6 +239,8 @@ public final class PooledHttpClient {
 
     /** One request from the caller's point of view, across at most two connections. */
     private final class Exchange {
+        final HttpMethod method;
+        final int maxAnswerBytes;
         final Origin origin;
         final String pathAndQuery;
         final HttpHeaders headers;
@@ -222,7 +251,10 @@ public final class PooledHttpClient {
         Channel channel;
         boolean reused;
 
-        Exchange(Origin origin, String pathAndQuery, HttpHeaders headers, byte[] body, long timeoutNanos) {
+        Exchange(HttpMethod method, Origin origin, String pathAndQuery, HttpHeaders headers, byte[] body, long timeoutNanos,
+                 int maxAnswerBytes) {
+            this.method = method;
+            this.maxAnswerBytes = maxAnswerBytes;
             this.origin = origin;
             this.pathAndQuery = pathAndQuery;
             this.headers = headers;
@@ -233,7 +265,7 @@ public final class PooledHttpClient {
         DefaultFullHttpRequest request() {
             ByteBuf content = Unpooled.wrappedBuffer(body);
             headers.set(HttpHeaderNames.HOST, origin.hostHeader()).set(HttpHeaderNames.CONTENT_LENGTH, body.length);
-            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, pathAndQuery, content, headers,
+            return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, method, pathAndQuery, content, headers,
                     EmptyHttpHeaders.INSTANCE);
         }
 
@@ -297,7 +329,7 @@ public final class PooledHttpClient {
                     return;
                 }
                 ByteBuf content = response.content();
-                byte[] body = new byte[Math.min(content.readableBytes(), maxBodyBytes)];
+                byte[] body = new byte[Math.min(content.readableBytes(), done.maxAnswerBytes)];
                 content.readBytes(body);
                 HttpReply reply = new HttpReply(response.status().code(), response.headers(), body);
                 if (HttpUtil.isKeepAlive(response)) {

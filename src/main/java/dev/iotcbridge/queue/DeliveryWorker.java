@@ -65,9 +65,13 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /** A worker for the settings' queue, forwarding through {@code sender}; call {@link #start()} to run it. */
     public static DeliveryWorker create(QueueConnection connection, TelemetrySender sender, Settings settings) {
+        return create(connection, QueueDelivery.of(sender, QueueOptions.from(settings), Clock.systemUTC()), settings);
+    }
+
+    /** A worker for the settings' queue, delivering with {@code delivery} (which may make downlinks after). */
+    public static DeliveryWorker create(QueueConnection connection, QueueDelivery delivery, Settings settings) {
         QueueOptions options = QueueOptions.from(settings);
-        return new DeliveryWorker(connection.queue(), connection.poison(),
-                QueueDelivery.of(sender, options, Clock.systemUTC()), options,
+        return new DeliveryWorker(connection.queue(), connection.poison(), delivery, options,
                 new Backoff(options.backoff(), options.maxBackoff(), RandomGenerator.getDefault()), Sleeper.SYSTEM);
     }
 

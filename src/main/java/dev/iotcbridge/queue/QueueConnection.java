@@ -20,10 +20,13 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The durable-mode queue and its poison queue on one Azure Storage account (Azure or Azurite), created when missing.
- * One instance per process: its clients share one HTTP client and are safe to use from many threads.
+ * The durable-mode queue and its poison queue on one Azure Storage account (Azure or Azurite), created when missing,
+ * reached with a connection string or an Entra ID identity ({@link QueueAccount}). One instance per process: its
+ * clients share one HTTP client and one credential, and are safe to use from many threads.
  *
  * <p>Messages are Base64-encoded on the wire, like the Functions queue extension's default {@code messageEncoding},
  * so the local server and the Function App read each other's messages. A message in the queue that is not Base64
@@ -39,6 +42,9 @@ public final class QueueConnection {
      */
     static final Duration NEVER_EXPIRES = Duration.ofSeconds(-1);
 
+    private static final Pattern AUTHENTICATION_DETAIL =
+            Pattern.compile("<AuthenticationErrorDetail>([^<]{1,300})</AuthenticationErrorDetail>");
+
     private final QueueClient queue;
     private final QueueClient poison;
 
@@ -50,9 +56,11 @@ public final class QueueConnection {
     /** Connects to the queues the settings name; durable mode must be on. */
     public static QueueConnection open(Settings settings) {
         if (!settings.durable()) {
-            throw new InvalidSettingException("durable mode is off: set BRIDGE_QUEUE_CONNECTION and BRIDGE_QUEUE_NAME");
+            throw new InvalidSettingException("durable mode is off: set BRIDGE_QUEUE_NAME and BRIDGE_QUEUE_CONNECTION "
+                    + "(or BRIDGE_QUEUE_CONNECTION__queueServiceUri)");
         }
-        return open(settings.queueConnection().orElseThrow(), settings.queueName().orElseThrow(),
+        HttpClient http = http(settings.requestBudget());
+        return open(QueueAccount.from(settings, http), http, settings.queueName().orElseThrow(),
                 settings.queuePoisonName().orElseThrow(), settings.requestBudget(), Clock.systemUTC());
     }
 
@@ -62,22 +70,23 @@ public final class QueueConnection {
      */
     public static QueueConnection open(Secret connectionString, String queueName, String poisonName, Duration timeout,
                                        Clock clock) {
-        Objects.requireNonNull(connectionString, "connectionString");
-        HttpClient http = new JdkHttpClientBuilder().connectionTimeout(timeout).build();
+        return open(new QueueAccount.ConnectionString(connectionString), http(timeout), queueName, poisonName, timeout, clock);
+    }
+
+    private static HttpClient http(Duration timeout) {
+        return new JdkHttpClientBuilder().connectionTimeout(timeout).build();
+    }
+
+    static QueueConnection open(QueueAccount account, HttpClient http, String queueName, String poisonName,
+                                Duration timeout, Clock clock) {
+        Objects.requireNonNull(account, "account");
         // A few quick tries within the timeout: the intake answers a webhook, and the worker comes back anyway.
         long trySeconds = Math.max(1, timeout.toSeconds() / 2);
         RequestRetryOptions retries = new RequestRetryOptions(RetryPolicyType.EXPONENTIAL, 3,
                 Duration.ofSeconds(trySeconds), Duration.ofMillis(50), Duration.ofMillis(500), null);
-        QueueClient poison;
-        try {
-            poison = builder(connectionString, poisonName, http, retries).buildClient();
-        } catch (IllegalArgumentException e) {
-            // the SDK's message could quote the connection string, which holds the account key
-            throw new InvalidSettingException("BRIDGE_QUEUE_CONNECTION is not an Azure Storage connection string "
-                    + "(e.g. UseDevelopmentStorage=true, or DefaultEndpointsProtocol=https;AccountName=...;AccountKey=...)");
-        }
+        QueueClient poison = configure(account.builder(poisonName), http, retries).buildClient();
         QueueMessageCodec codec = new QueueMessageCodec();
-        QueueClient queue = builder(connectionString, queueName, http, retries)
+        QueueClient queue = configure(account.builder(queueName), http, retries)
                 .processMessageDecodingError(error -> poisonUndecodable(error, poison, codec, clock))
                 .buildClient();
         try {
@@ -87,7 +96,7 @@ public final class QueueConnection {
             LOG.log(Level.SEVERE, "cannot create the durable-mode queues", e);
             throw new IllegalStateException("durable mode cannot create its queues '" + queueName + "' and '" + poisonName
                     + "' at " + queue.getAccountName() + " (" + queue.getQueueUrl() + "): " + describe(e)
-                    + "; check BRIDGE_QUEUE_CONNECTION and that the storage account (or Azurite) is reachable");
+                    + "; check " + account.whatToCheck());
         }
         return new QueueConnection(queue, poison);
     }
@@ -95,7 +104,10 @@ public final class QueueConnection {
     /** A short reason, without the SDK's multi-line advice (the account key is never part of either). */
     private static String describe(RuntimeException e) {
         if (e instanceof QueueStorageException storage) {
-            return "Storage answered " + storage.getStatusCode() + " " + storage.getErrorCode();
+            // Storage says why it refused a token (audience, issuer, lifetime) in a detail that holds no secret
+            Matcher detail = AUTHENTICATION_DETAIL.matcher(String.valueOf(storage.getMessage()));
+            return "Storage answered " + storage.getStatusCode() + " " + storage.getErrorCode()
+                    + (detail.find() ? " (" + detail.group(1).trim() + ")" : "");
         }
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
@@ -112,13 +124,8 @@ public final class QueueConnection {
         return poison;
     }
 
-    private static QueueClientBuilder builder(Secret connectionString, String name, HttpClient http, RequestRetryOptions retries) {
-        return new QueueClientBuilder()
-                .connectionString(connectionString.reveal())
-                .queueName(name)
-                .messageEncoding(QueueMessageEncoding.BASE64)
-                .httpClient(http)
-                .retryOptions(retries);
+    private static QueueClientBuilder configure(QueueClientBuilder builder, HttpClient http, RequestRetryOptions retries) {
+        return builder.messageEncoding(QueueMessageEncoding.BASE64).httpClient(http).retryOptions(retries);
     }
 
     private static void poisonUndecodable(QueueMessageDecodingError error, QueueClient poison, QueueMessageCodec codec,

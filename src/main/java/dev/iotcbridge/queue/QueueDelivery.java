@@ -39,13 +39,30 @@ public final class QueueDelivery {
     public record Poison(PoisonReason reason, String entry) implements Outcome {
     }
 
+    /**
+     * What durable mode does after a message reached its hub when its sender offered a downlink request: receives the
+     * device's queued command and makes the request (docs/commands.md). It blocks the worker's thread, stays within
+     * {@code budget}, and never throws: whatever becomes of the command, the message is delivered.
+     */
+    @FunctionalInterface
+    public interface Downlinks {
+        void afterDelivery(QueuedMessage item, Duration budget);
+    }
+
     private final TelemetrySender sender;
     private final QueueMessageCodec codec;
     private final int maxDequeueCount;
     private final Duration budget;
     private final Clock clock;
+    private final Downlinks downlinks;
 
     public QueueDelivery(TelemetrySender sender, QueueMessageCodec codec, int maxDequeueCount, Duration budget, Clock clock) {
+        this(sender, codec, maxDequeueCount, budget, clock, null);
+    }
+
+    private QueueDelivery(TelemetrySender sender, QueueMessageCodec codec, int maxDequeueCount, Duration budget, Clock clock,
+                          Downlinks downlinks) {
+        this.downlinks = downlinks;
         this.sender = Objects.requireNonNull(sender, "sender");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.maxDequeueCount = maxDequeueCount;
@@ -55,6 +72,11 @@ public final class QueueDelivery {
 
     public static QueueDelivery of(TelemetrySender sender, QueueOptions options, Clock clock) {
         return new QueueDelivery(sender, new QueueMessageCodec(), options.maxDequeueCount(), options.deliveryBudget(), clock);
+    }
+
+    /** This delivery, followed by the downlink its sender offered when a message carries one. */
+    public QueueDelivery withDownlinks(Downlinks step) {
+        return new QueueDelivery(sender, codec, maxDequeueCount, budget, clock, Objects.requireNonNull(step, "step"));
     }
 
     /**
@@ -80,6 +102,14 @@ public final class QueueDelivery {
         try {
             sender.send(item.message(), budget);
             LOG.info(() -> line(item, "delivered", dequeueCount, millisSince(start)));
+            if (downlinks != null && item.downlink().isPresent()) {
+                try {
+                    downlinks.afterDelivery(item, budget);
+                } catch (RuntimeException e) {
+                    LOG.log(Level.SEVERE, "unexpected failure in the downlink of queued message " + item.messageId()
+                            + "; the message is delivered", e);
+                }
+            }
             return new Delivered(item);
         } catch (BridgeException e) {
             failure = e;

@@ -1,11 +1,13 @@
 package dev.iotcbridge.queue;
 
 import com.azure.storage.queue.QueueClient;
+import dev.iotcbridge.downlink.QueuedDownlink;
 import dev.iotcbridge.error.TryLaterException;
 import dev.iotcbridge.iot.DeviceMessage;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -38,7 +40,12 @@ public final class QueueIntake {
      *                           when the transform gives one)
      */
     public List<String> enqueue(String route, List<DeviceMessage> messages) {
-        IntakeBatch batch = items.prepare(route, messages);
+        return enqueue(route, messages, List.of());
+    }
+
+    /** {@link #enqueue(String, List)}, each message with the downlink its sender offered (by position). */
+    public List<String> enqueue(String route, List<DeviceMessage> messages, List<Optional<QueuedDownlink>> downlinks) {
+        IntakeBatch batch = items.prepare(route, messages, downlinks);
         int queued = 0;
         try {
             for (String item : batch.items()) {

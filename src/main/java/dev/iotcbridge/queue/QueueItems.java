@@ -1,5 +1,6 @@
 package dev.iotcbridge.queue;
 
+import dev.iotcbridge.downlink.QueuedDownlink;
 import dev.iotcbridge.iot.DeviceMessage;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,13 +36,23 @@ public final class QueueItems {
      * @throws dev.iotcbridge.error.BadInputException 413 when a message would not fit a queue message
      */
     public IntakeBatch prepare(String route, List<DeviceMessage> messages) {
+        return prepare(route, messages, List.of());
+    }
+
+    /**
+     * @param downlinks the downlink each message's sender offered, by position (shorter or empty: none)
+     * @throws dev.iotcbridge.error.BadInputException 413 when a message would not fit a queue message
+     */
+    public IntakeBatch prepare(String route, List<DeviceMessage> messages, List<Optional<QueuedDownlink>> downlinks) {
         Instant now = clock.instant();
         List<String> ids = new ArrayList<>(messages.size());
         List<String> items = new ArrayList<>(messages.size());
-        for (DeviceMessage m : messages) {
+        for (int i = 0; i < messages.size(); i++) {
+            DeviceMessage m = messages.get(i);
+            Optional<QueuedDownlink> downlink = i < downlinks.size() ? downlinks.get(i) : Optional.empty();
             DeviceMessage withId = m.messageId().isPresent() ? m : new DeviceMessage(m.deviceId(), m.modelId(), m.body(),
                     m.creationTimeUtc(), m.component(), Optional.of(newIds.get()), m.properties());
-            QueuedMessage item = new QueuedMessage(route, now, withId);
+            QueuedMessage item = new QueuedMessage(route, now, withId, downlink);
             items.add(codec.encode(item));
             ids.add(item.messageId());
         }

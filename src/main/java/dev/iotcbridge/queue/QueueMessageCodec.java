@@ -6,6 +6,10 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.iotcbridge.downlink.QueuedDownlink;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.iot.DeviceMessage;
 import java.io.IOException;
@@ -32,7 +36,11 @@ import java.util.Optional;
  * is exactly what the transform produced; a body that is not one JSON value travels as {@code bodyBase64}.
  *
  * <pre>{"v":1,"route":"ttn","enqueuedAt":"...","messageId":"...","deviceId":"...","modelId":"...",
- *  "creationTimeUtc":"...","component":"...","properties":{...},"body":{...}}</pre>
+ *  "creationTimeUtc":"...","component":"...","properties":{...},"body":{...},
+ *  "downlink":{"offer":{...},"port":1,"secret":"..."}}</pre>
+ *
+ * A downlink's secret (the webhook's API key for the cloud) travels in the item, as the telemetry does, and is
+ * removed from a poison entry, which is kept for people to read.
  */
 public final class QueueMessageCodec {
 
@@ -78,6 +86,7 @@ public final class QueueMessageCodec {
             Map<String, String> fields = new LinkedHashMap<>();
             Map<String, String> properties = Map.of();
             byte[] body = null;
+            Optional<QueuedDownlink> downlink = Optional.empty();
             int version = -1;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
@@ -89,6 +98,7 @@ public final class QueueMessageCodec {
                     }
                     case "properties" -> properties = readProperties(p, value);
                     case "body" -> body = rawValue(p, text);
+                    case "downlink" -> downlink = readDownlink(p, value, text);
                     case "bodyBase64" -> {
                         expect(value == JsonToken.VALUE_STRING, "'bodyBase64' is not a string");
                         body = Base64.getDecoder().decode(p.getText());
@@ -110,7 +120,7 @@ public final class QueueMessageCodec {
             DeviceMessage message = new DeviceMessage(required(fields, "deviceId"),
                     Optional.ofNullable(fields.get("modelId")), body, Optional.ofNullable(fields.get("creationTimeUtc")),
                     Optional.ofNullable(fields.get("component")), Optional.of(messageId), properties);
-            return new QueuedMessage(route, Instant.parse(required(fields, "enqueuedAt")), message);
+            return new QueuedMessage(route, Instant.parse(required(fields, "enqueuedAt")), message, downlink);
         } catch (BadInputException e) {
             throw e;
         } catch (JsonProcessingException e) {
@@ -120,8 +130,9 @@ public final class QueueMessageCodec {
         }
     }
 
-    /** A poison entry: the item as it was queued (any text, even one that is not a bridge item) and why. */
-    public String encodePoison(String itemText, PoisonReason reason) {
+    /** A poison entry: the item as it was queued (any text, even one that is not a bridge item, less any secret) and why. */
+    public String encodePoison(String queuedText, PoisonReason reason) {
+        String itemText = withoutSecret(queuedText);
         StringWriter out = new StringWriter(itemText.length() + 400);
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
@@ -172,6 +183,35 @@ public final class QueueMessageCodec {
         }
     }
 
+    private static final ObjectMapper TREES = new ObjectMapper(JSON);
+
+    private static Optional<QueuedDownlink> readDownlink(JsonParser p, JsonToken value, String text) throws IOException {
+        expect(value == JsonToken.START_OBJECT, "'downlink' is not an object");
+        JsonNode node = TREES.readTree(new String(rawValue(p, text), StandardCharsets.UTF_8));
+        JsonNode offer = node.get("offer");
+        expect(offer != null && offer.isObject(), "'downlink' has no offer");
+        JsonNode secret = node.get("secret");
+        return Optional.of(new QueuedDownlink(node.path("deviceId").asText(""), offer, node.path("port").asInt(1),
+                secret == null || !secret.isTextual() ? Optional.empty() : Optional.of(secret.textValue())));
+    }
+
+    /** The item without its downlink's secret: what a person may read in the poison queue. */
+    static String withoutSecret(String itemText) {
+        if (!itemText.contains("\"secret\"")) {
+            return itemText;
+        }
+        try {
+            JsonNode tree = TREES.readTree(itemText);
+            if (tree != null && tree.path("downlink").isObject()) {
+                ((ObjectNode) tree.get("downlink")).remove("secret");
+                return TREES.writeValueAsString(tree);
+            }
+        } catch (IOException e) {
+            // not a bridge item: kept as it came
+        }
+        return itemText;
+    }
+
     private static String write(QueuedMessage item) {
         DeviceMessage m = item.message();
         StringWriter out = new StringWriter(m.body().length + 256);
@@ -198,6 +238,18 @@ public final class QueueMessageCodec {
                 g.writeRawValue(json.get());
             } else {
                 g.writeStringField("bodyBase64", Base64.getEncoder().encodeToString(m.body()));
+            }
+            if (item.downlink().isPresent()) {
+                QueuedDownlink d = item.downlink().get();
+                g.writeObjectFieldStart("downlink");
+                g.writeStringField("deviceId", d.deviceId());
+                g.writeFieldName("offer");
+                g.writeRawValue(d.downlink().toString());
+                g.writeNumberField("port", d.port());
+                if (d.secret().isPresent()) {
+                    g.writeStringField("secret", d.secret().get());
+                }
+                g.writeEndObject();
             }
             g.writeEndObject();
         } catch (IOException e) {

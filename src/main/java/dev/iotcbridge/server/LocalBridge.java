@@ -44,6 +44,7 @@ public final class LocalBridge implements AutoCloseable {
             simulated.remove("IOTC_GROUP_KEY_SECONDARY");
             simulated.put("IOTC_DPS_HOST", sim.dpsHost());
             simulated.put("BRIDGE_ALLOW_HTTP", Boolean.toString(!sim.https()));
+            standInsForDownlinks(simulated, sim.clouds().baseUrl());
             settings = Settings.from(simulated);
             out.println("No IOTC_ID_SCOPE set: forwarding to the embedded IoT Central simulator "
                     + "(DPS " + sim.dpsHost() + ", hubs " + String.join(" and ", sim.hubHosts()) + ", ID scope " + sim.idScope() + ").");
@@ -69,7 +70,29 @@ public final class LocalBridge implements AutoCloseable {
                 + (settings.functionKey().isPresent() ? " (function key required)" : ""));
         simulator.ifPresent(s -> out.println("Simulated devices: GET " + base + "/sim/devices; failover drill: POST "
                 + base + "/sim/devices/{id}/failover?minutes=N"));
+        simulator.ifPresent(s -> out.println("Commands: POST " + base + "/sim/devices/{id}/commands/{name}?payload=JSON queues one "
+                + "as IoT Central does; the clouds' downlink APIs are stood in for at " + s.clouds().baseUrl()
+                + " (TTS push: " + s.clouds().baseUrl() + "/api/v3/as/applications/{app}/webhooks/{webhook}/devices/{device}/down/push)"));
         return new LocalBridge(simulator, runtime, server);
+    }
+
+    /**
+     * Points the shipped routes' downlinks at the simulator's stand-ins for the clouds' APIs, where the operator set
+     * nothing: a command queued in the simulator can then be seen reaching a device with no cloud account.
+     */
+    private static void standInsForDownlinks(Map<String, String> values, String standIns) {
+        String host = java.net.URI.create(standIns).getHost();
+        values.putIfAbsent("BRIDGE_ROUTE_TTN_DOWNLINK_HOSTS", host + " .cloud.thethings.network .cloud.thethings.industries");
+        values.putIfAbsent("BRIDGE_ROUTE_HELIUM_DOWNLINK_HOSTS", host + " console.helium.com");
+        if (!values.containsKey("BRIDGE_ROUTE_CHIRPSTACK_API_URL")) {
+            values.put("BRIDGE_ROUTE_CHIRPSTACK_API_URL", standIns);
+            values.put("BRIDGE_ROUTE_CHIRPSTACK_API_KEY", "simulated-chirpstack-api-token");
+        }
+        if (!values.containsKey("BRIDGE_ROUTE_LORIOT_API_URL")) {
+            values.put("BRIDGE_ROUTE_LORIOT_API_URL", standIns + "/1/rest");
+            values.put("BRIDGE_ROUTE_LORIOT_API_KEY", "simulated-loriot-token");
+            values.putIfAbsent("BRIDGE_ROUTE_LORIOT_APP_ID", "BE7A0000");
+        }
     }
 
     public int port() {

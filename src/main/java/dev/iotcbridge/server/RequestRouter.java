@@ -2,6 +2,7 @@ package dev.iotcbridge.server;
 
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.bridge.WebhookResponse;
+import dev.iotcbridge.bridge.WebhookUrl;
 import dev.iotcbridge.config.Secret;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -10,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -61,10 +61,10 @@ final class RequestRouter {
     }
 
     Route route(HttpRequest head) {
-        String target = originForm(head.uri());
-        int question = target.indexOf('?');
-        String rawPath = question < 0 ? target : target.substring(0, question);
-        Map<String, String> query = query(question < 0 ? null : target.substring(question + 1));
+        // one reading of the URL for both adapters (bridge/WebhookUrl): the Function reads the host's URL the same way
+        WebhookUrl url = WebhookUrl.of(head.uri());
+        String rawPath = url.rawPath();
+        Map<String, String> query = url.query();
         String method = head.method().name();
         if (rawPath.equals("/api/health")) {
             return new Answer(new WebhookResponse(200, Map.of("Content-Type", "application/json"), HEALTHY));
@@ -72,7 +72,8 @@ final class RequestRouter {
         if (rawPath.startsWith("/sim/") && admin) {
             return new Admin(method, rawPath.substring("/sim/".length()), query);
         }
-        if (!rawPath.startsWith("/api/") || rawPath.length() == "/api/".length()) {
+        Optional<WebhookUrl.Target> webhook = url.target();
+        if (webhook.isEmpty()) {
             return error(404, "not found: webhooks are posted to /api/{route}");
         }
         Map<String, String> headers = headers(head.headers());
@@ -90,11 +91,7 @@ final class RequestRouter {
         if (expectsSomethingElse(head)) {
             return error(417, "the only expectation understood is Expect: 100-continue");
         }
-        String rest = rawPath.substring("/api/".length());
-        int slash = rest.indexOf('/');
-        String route = decodeSegment(slash < 0 ? rest : rest.substring(0, slash));
-        String path = slash < 0 ? "" : decodeSegment(rest.substring(slash + 1));
-        return new Webhook(route, path, query, headers);
+        return new Webhook(webhook.get().route(), webhook.get().path(), query, headers);
     }
 
     /** An Expect header other than 100-continue (which HTTP/1.0 does not have). */
@@ -112,25 +109,6 @@ final class RequestRouter {
         return new Answer(WebhookResponse.error(status, message));
     }
 
-    /** The path and query of a request target, also when a client sends the absolute form (http://host/path). */
-    private static String originForm(String uri) {
-        int fragment = uri.indexOf('#');
-        String target = fragment < 0 ? uri : uri.substring(0, fragment);
-        if (target.startsWith("/")) {
-            return target;
-        }
-        int scheme = target.indexOf("://");
-        if (scheme < 0) {
-            return target; // "*" or garbage: no route matches it
-        }
-        int path = target.indexOf('/', scheme + 3);
-        int query = target.indexOf('?', scheme + 3);
-        if (path < 0 || (query >= 0 && query < path)) {
-            return query < 0 ? "/" : "/" + target.substring(query);
-        }
-        return target.substring(path);
-    }
-
     /** Lower-case names; a header sent twice keeps its last value. */
     private static Map<String, String> headers(HttpHeaders raw) {
         Map<String, String> headers = new HashMap<>(raw.size() * 2);
@@ -139,37 +117,5 @@ final class RequestRouter {
             headers.put(h.getKey().toString().toLowerCase(Locale.ROOT), h.getValue().toString());
         }
         return headers;
-    }
-
-    static Map<String, String> query(String raw) {
-        if (raw == null || raw.isEmpty()) {
-            return Map.of();
-        }
-        Map<String, String> query = new HashMap<>();
-        for (String pair : raw.split("&")) {
-            if (pair.isEmpty()) {
-                continue;
-            }
-            int eq = pair.indexOf('=');
-            query.put(decodeQuery(eq < 0 ? pair : pair.substring(0, eq)), eq < 0 ? "" : decodeQuery(pair.substring(eq + 1)));
-        }
-        return query;
-    }
-
-    private static String decodeQuery(String s) {
-        try {
-            return URLDecoder.decode(s, StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return s; // a malformed escape is kept as sent; the transform decides whether it matters
-        }
-    }
-
-    private static String decodeSegment(String segment) {
-        try {
-            // a path segment: '+' is a plus, not a space
-            return URLDecoder.decode(segment.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            return segment;
-        }
     }
 }

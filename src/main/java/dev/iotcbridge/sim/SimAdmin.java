@@ -3,6 +3,7 @@ package dev.iotcbridge.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +20,11 @@ import java.util.Optional;
  * GET  /sim/devices/{id}
  * POST /sim/devices/{id}/failover[?minutes=N] move to the other hub (fail back after N minutes)
  * POST /sim/devices/{id}/block | unblock | disable | enable
+ * POST /sim/devices/{id}/commands/{name}[?ttl=SECONDS][&amp;payload=JSON]   queue a command as IoT Central does for an
+ *                                             offline device (the payload: the body, else ?payload=; ttl default 86400)
+ * GET  /sim/devices/{id}/commands             the device's queued, delivered, rejected and expired commands
+ * GET  /sim/clouds                            the clouds' downlink API stand-ins: base URL, downlinks received
+ * POST /sim/clouds/faults?code=500001(&amp;count=N | &amp;fraction=F) | /sim/clouds/latency?ms=N
  * GET  /sim/messages[?device=ID][&amp;limit=N]      recent accepted messages, newest last
  * GET  /sim/counters                          registrations, in flight, messages per hub/device, duplicates
  * POST /sim/counters/reset
@@ -38,6 +44,11 @@ final class SimAdmin {
     }
 
     AdminResponse handle(String method, String pathAfterSim, Map<String, String> query) {
+        return handle(method, pathAfterSim, query, null);
+    }
+
+    /** @param body the request's body, when the transport passes it (a command's payload), else null */
+    AdminResponse handle(String method, String pathAfterSim, Map<String, String> query, byte[] body) {
         String[] p = Query.segments(pathAfterSim == null ? "" : pathAfterSim);
         String m = method.toUpperCase(Locale.ROOT);
         try {
@@ -52,8 +63,31 @@ final class SimAdmin {
                     if (p.length == 2) {
                         return get(m, () -> device(p[1]));
                     }
+                    if (p.length == 3 && p[2].equals("commands")) {
+                        return get(m, () -> commandsOf(p[1]));
+                    }
                     if (p.length == 3) {
                         return post(m, () -> deviceAction(p[1], p[2], query));
+                    }
+                    if (p.length == 4 && p[2].equals("commands")) {
+                        return post(m, () -> queueCommand(p[1], p[3], query, body));
+                    }
+                    break;
+                case "clouds":
+                    if (p.length == 1) {
+                        return get(m, this::clouds);
+                    }
+                    if (p.length == 2 && p[1].equals("faults")) {
+                        return post(m, () -> {
+                            addFault(sim.clouds().faults(), query);
+                            return ok("clouds faults");
+                        });
+                    }
+                    if (p.length == 2 && p[1].equals("latency")) {
+                        return post(m, () -> {
+                            sim.clouds().faults().latency(Duration.ofMillis(integer(query.get("ms"), "ms", 0, 600_000)));
+                            return ok("clouds latency");
+                        });
                     }
                     break;
                 case "messages":
@@ -156,6 +190,80 @@ final class SimAdmin {
             }
         }
         return device(id);
+    }
+
+    private AdminResponse queueCommand(String deviceId, String name, Map<String, String> query, byte[] body) {
+        if (name.isEmpty() || name.length() > 128 || !name.matches("[A-Za-z0-9_*:.-]+")) {
+            throw new IllegalArgumentException("a command name is letters, digits and _ (component*name for a command of a component)");
+        }
+        byte[] payload = body != null && body.length > 0 ? body
+                : query.containsKey("payload") ? query.get("payload").getBytes(StandardCharsets.UTF_8) : new byte[0];
+        if (payload.length > 0 && Json.parse(new String(payload, StandardCharsets.UTF_8)).isEmpty()) {
+            throw new IllegalArgumentException("the payload must be JSON, as IoT Central sends it: e.g. {\"minutes\": 15}, "
+                    + "{\"payload_hex\": \"0f\", \"port\": 10} or \"0f\" (a string, in quotes)");
+        }
+        Duration ttl = Optional.ofNullable(query.get("ttl"))
+                .map(v -> Duration.ofSeconds(integer(v, "ttl", 1, (int) SimCommands.MAX_TTL.toSeconds())))
+                .orElse(SimCommands.DEFAULT_TTL);
+        SimCommands.Command c;
+        try {
+            c = sim.queueCommand(deviceId, name, payload, ttl);
+        } catch (IllegalStateException e) {
+            return error(403, e.getMessage());
+        }
+        return new AdminResponse(200, commandJson(c).toString());
+    }
+
+    private AdminResponse commandsOf(String deviceId) {
+        return new AdminResponse(200, commandsJson(sim.commands(deviceId)).toString());
+    }
+
+    private AdminResponse clouds() {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        json.put("baseUrl", sim.clouds().baseUrl());
+        ArrayNode list = json.putArray("downlinks");
+        for (SimClouds.Downlink d : sim.clouds().downlinks()) {
+            ObjectNode o = list.addObject();
+            o.put("cloud", d.cloud());
+            o.put("device", d.device());
+            o.put("port", d.port());
+            o.put("payloadHex", d.payloadHex());
+            o.put("confirmed", d.confirmed());
+            o.put("at", d.at().toString());
+        }
+        return new AdminResponse(200, json.toString());
+    }
+
+    /** A device's commands by what became of them. */
+    private static ObjectNode commandsJson(List<SimCommands.Command> commands) {
+        ObjectNode json = Json.MAPPER.createObjectNode();
+        ArrayNode queued = json.putArray("queued");
+        ArrayNode delivered = json.putArray("delivered");
+        ArrayNode rejected = json.putArray("rejected");
+        ArrayNode expired = json.putArray("expired");
+        for (SimCommands.Command c : commands) {
+            switch (c.state()) {
+                case QUEUED, LOCKED -> queued.add(commandJson(c));
+                case COMPLETED -> delivered.add(commandJson(c));
+                case REJECTED -> rejected.add(commandJson(c));
+                case EXPIRED -> expired.add(commandJson(c));
+            }
+        }
+        return json;
+    }
+
+    private static ObjectNode commandJson(SimCommands.Command c) {
+        ObjectNode o = Json.MAPPER.createObjectNode();
+        o.put("commandId", c.messageId());
+        o.put("name", c.methodName());
+        o.set("payload", c.payload().length == 0 ? null : bodyJson(new String(c.payload(), StandardCharsets.UTF_8)));
+        o.put("state", c.state().name().toLowerCase(Locale.ROOT));
+        o.put("deliveryCount", c.deliveryCount());
+        o.put("enqueuedAt", c.enqueuedAt().toString());
+        o.put("expiresAt", c.expiresAt().toString());
+        c.why().ifPresent(w -> o.put("why", w));
+        c.settledAt().ifPresent(t -> o.put("settledAt", t.toString()));
+        return o;
     }
 
     private AdminResponse messages(Map<String, String> query) {
@@ -263,7 +371,7 @@ final class SimAdmin {
         }
     }
 
-    private static ObjectNode deviceJson(DeviceView d) {
+    private ObjectNode deviceJson(DeviceView d) {
         ObjectNode o = Json.MAPPER.createObjectNode();
         o.put("deviceId", d.deviceId());
         o.put("hub", d.hub().map(HubId::name).orElse(null));
@@ -275,6 +383,7 @@ final class SimAdmin {
         o.put("messageCount", d.messageCount());
         o.set("lastTelemetry", d.lastTelemetry().map(SimAdmin::bodyJson).orElse(null));
         o.put("lastTelemetryTime", d.lastTelemetryTime().map(Object::toString).orElse(null));
+        o.set("commands", commandsJson(sim.commands(d.deviceId())));
         return o;
     }
 

@@ -63,6 +63,11 @@ public record SimError(int status, int code, String name, String message, Option
         return of(413, 413001, "MessageTooLarge", "Message size exceeds the 256 KB limit.");
     }
 
+    /** A cloud-to-device settlement whose lock expired or was never given (docs/azure-protocol.md §4). */
+    public static SimError lockLost() {
+        return of(412, 412002, "DeviceMessageLockLost", "The lock token for the cloud-to-device message has expired or is unknown.");
+    }
+
     /** 429 without Retry-After (whether the hub sends one is unverified, so both forms exist). */
     public static SimError throttled() {
         return of(429, 429001, "ThrottlingException", "Rate limit exceeded.");

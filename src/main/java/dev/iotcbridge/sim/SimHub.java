@@ -15,8 +15,8 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * One simulated IoT hub: the HTTPS send-event API (reference §4) for the devices DPS assigned to it, and its
- * fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
+ * One simulated IoT hub: the HTTPS send-event API (reference §4) and the cloud-to-device API ({@link SimDeviceBound})
+ * for the devices DPS assigned to it, and its fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
  */
 public final class SimHub {
 
@@ -35,10 +35,17 @@ public final class SimHub {
     private final FaultControl faults;
     private final Handler handler;
     private final Listener listener;
+    private final SimDeviceBound deviceBound;
     private volatile String host = "127.0.0.1:0";
 
     SimHub(HubId id, DeviceRegistry registry, DeviceKeys keys, TelemetryLog telemetry, HubErrorStyle errorStyle,
            long seed, Clock clock, EventLoops loops, SslContext tls, Executor exemptWork) {
+        this(id, registry, keys, telemetry, errorStyle, seed, clock, loops, tls, exemptWork, new SimCommands());
+    }
+
+    /** @param commands the devices' cloud-to-device queues, shared by both hubs (a device's queue follows it) */
+    SimHub(HubId id, DeviceRegistry registry, DeviceKeys keys, TelemetryLog telemetry, HubErrorStyle errorStyle,
+           long seed, Clock clock, EventLoops loops, SslContext tls, Executor exemptWork, SimCommands commands) {
         this.id = id;
         this.registry = registry;
         this.keys = keys;
@@ -47,11 +54,13 @@ public final class SimHub {
         this.faults = new FaultControl(seed);
         this.handler = new Handler(clock, exemptWork);
         this.listener = new Listener(handler, loops, tls);
+        this.deviceBound = new SimDeviceBound(commands, registry, keys, id, handler::errorReply);
     }
 
-    void start(int port) throws IOException {
+    /** Listens on loopback; {@code name} is the host part of the name DPS assigns ({@code <name>:<port>}). */
+    void start(int port, String name) throws IOException {
         listener.start(port);
-        host = "127.0.0.1:" + listener.port();
+        host = name + ":" + listener.port();
     }
 
     void stop() {
@@ -127,6 +136,10 @@ public final class SimHub {
         Reply serve(SimRequest request) {
             byte[] body = request.body();
             String[] path = Query.segments(request.rawPath());
+            if (SimDeviceBound.matches(path)) {
+                String v = Query.parse(request.rawQuery()).get("api-version");
+                return deviceBound.serve(request, path, host(), v != null && API_VERSIONS.contains(v) ? v : null, clock.instant());
+            }
             if (path.length != 4 || !path[0].equals("devices") || !path[2].equals("messages") || !path[3].equals("events")) {
                 return errorReply(SimError.of(404, 404000, "NotFound",
                         "This hub serves only POST /devices/{deviceId}/messages/events."));

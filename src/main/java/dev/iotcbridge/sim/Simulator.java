@@ -27,7 +27,8 @@ import javax.net.ssl.X509TrustManager;
 /**
  * An IoT Central application in a box, for local runs and tests: a DPS and two IoT hubs on loopback that answer
  * as the real services do (reference §3-4), verify every SAS token against keys derived from the group key, print
- * each telemetry event, and offer IoT Central's manual failover and fault controls.
+ * each telemetry event, and offer IoT Central's manual failover and fault controls; commands queued as IoT Central
+ * queues them for offline devices, and stand-ins for the clouds' downlink APIs that print what reaches them.
  *
  * <pre>{@code
  * try (Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(System.out::println).build())) {
@@ -50,6 +51,8 @@ public final class Simulator implements AutoCloseable {
     private final Map<HubId, SimHub> hubs = new EnumMap<>(HubId.class);
     private final SimDps dps;
     private final SimAdmin admin;
+    private final SimCommands commands = new SimCommands();
+    private final SimClouds clouds;
 
     private Simulator(SimulatorOptions options) {
         this.options = options;
@@ -64,8 +67,9 @@ public final class Simulator implements AutoCloseable {
         long seed = options.seed();
         for (HubId id : HubId.values()) {
             hubs.put(id, new SimHub(id, registry, keys, telemetry, options.hubErrorStyle(), seed + 1 + id.ordinal(),
-                    clock, loops, tls, adminWork));
+                    clock, loops, tls, adminWork, commands));
         }
+        this.clouds = new SimClouds(clock, options.telemetryPrinter(), seed + 7, loops, tls, adminWork);
         this.admin = new SimAdmin(this);
         this.dps = new SimDps(options, idScope, registry, keys, id -> hubs.get(id).host(), this::adminOverHttp, clock,
                 loops, tls, adminWork);
@@ -75,9 +79,10 @@ public final class Simulator implements AutoCloseable {
     public static Simulator start(SimulatorOptions options) throws IOException {
         Simulator sim = new Simulator(options);
         try {
-            sim.hubs.get(HubId.A).start(options.hubAPort());
-            sim.hubs.get(HubId.B).start(options.hubBPort());
+            sim.hubs.get(HubId.A).start(options.hubAPort(), options.hubAName());
+            sim.hubs.get(HubId.B).start(options.hubBPort(), options.hubBName());
             sim.dps.start(options.dpsPort());
+            sim.clouds.start(0);
         } catch (IOException | RuntimeException e) {
             sim.close();
             throw e;
@@ -166,6 +171,7 @@ public final class Simulator implements AutoCloseable {
 
     /** Removes every fault rule and latency, and lets refused hubs listen again. */
     public void clearFaults() {
+        clouds.faults().clear();
         dps.faults().clear();
         dps.allocateNormally();
         for (SimHub hub : hubs.values()) {
@@ -218,6 +224,30 @@ public final class Simulator implements AutoCloseable {
         registry.find(deviceId).ifPresent(d -> d.disabled(false));
     }
 
+    // --- commands (cloud-to-device) --------------------------------------------------------------------------
+
+    /**
+     * Queues a command for the device as IoT Central does for one sent with "queue if offline": a cloud-to-device
+     * message whose body is {@code payload} and whose {@code method-name} property is {@code name}
+     * ({@code component*name} for a command of a component), living {@code ttl}.
+     *
+     * @throws IllegalStateException when the device's queue is full (50)
+     */
+    public SimCommands.Command queueCommand(String deviceId, String name, byte[] payload, Duration ttl) {
+        registry.getOrCreate(deviceId);
+        return commands.enqueue(deviceId, name, payload, ttl, clock.instant());
+    }
+
+    /** The device's commands: queued and locked ones oldest first, then the last completed, rejected or expired. */
+    public List<SimCommands.Command> commands(String deviceId) {
+        return commands.of(deviceId, clock.instant());
+    }
+
+    /** The stand-ins for the clouds' downlink APIs (The Things Stack, ChirpStack, Helium, LORIOT). */
+    public SimClouds clouds() {
+        return clouds;
+    }
+
     // --- telemetry and counters ------------------------------------------------------------------------------
 
     /** The last accepted messages, oldest first (at most {@link SimulatorOptions#keepRecentMessages()}). */
@@ -266,6 +296,7 @@ public final class Simulator implements AutoCloseable {
 
     @Override
     public void close() {
+        clouds.stop();
         dps.stop();
         hubs.values().forEach(SimHub::stop);
         adminWork.shutdownNow();
@@ -287,7 +318,8 @@ public final class Simulator implements AutoCloseable {
         for (String segment : Query.segments(path)) {
             decoded.append('/').append(segment);
         }
-        AdminResponse response = admin(request.method(), decoded.toString(), Query.parse(request.rawQuery()));
+        AdminResponse response = admin.handle(request.method(), decoded.toString(), Query.parse(request.rawQuery()),
+                request.body());
         return new Reply(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
                 response.json().getBytes(StandardCharsets.UTF_8), false);
     }

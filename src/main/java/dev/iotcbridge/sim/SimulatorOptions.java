@@ -22,6 +22,8 @@ public final class SimulatorOptions {
     private final int dpsPort;
     private final int hubAPort;
     private final int hubBPort;
+    private final String hubAName;
+    private final String hubBName;
     private final boolean https;
     private final int retryAfterSeconds;
     private final boolean assignOnRegister;
@@ -40,6 +42,8 @@ public final class SimulatorOptions {
         this.dpsPort = b.dpsPort;
         this.hubAPort = b.hubAPort;
         this.hubBPort = b.hubBPort;
+        this.hubAName = b.hubAName;
+        this.hubBName = b.hubBName;
         this.https = b.https;
         this.retryAfterSeconds = b.retryAfterSeconds;
         this.assignOnRegister = b.assignOnRegister;
@@ -66,6 +70,8 @@ public final class SimulatorOptions {
     public int dpsPort() { return dpsPort; }
     public int hubAPort() { return hubAPort; }
     public int hubBPort() { return hubBPort; }
+    public String hubAName() { return hubAName; }
+    public String hubBName() { return hubBName; }
     public boolean https() { return https; }
     public int retryAfterSeconds() { return retryAfterSeconds; }
     public boolean assignOnRegister() { return assignOnRegister; }
@@ -91,6 +97,8 @@ public final class SimulatorOptions {
         private int dpsPort;
         private int hubAPort;
         private int hubBPort;
+        private String hubAName = "127.0.0.1";
+        private String hubBName = "127.0.0.1";
         private boolean https;
         private int retryAfterSeconds = 1;
         private boolean assignOnRegister;
@@ -132,6 +140,25 @@ public final class SimulatorOptions {
             this.hubAPort = port(hubA);
             this.hubBPort = port(hubB);
             return this;
+        }
+
+        /**
+         * The names DPS gives the hubs in {@code assignedHub}, {@code <name>:<port>} (default {@code 127.0.0.1}), e.g.
+         * {@code contoso-hub-1.azure-devices.net} for a plain IoT Hub rather than IoT Central's {@code iotc-<guid>}
+         * hubs. The hubs still listen on loopback: a client must resolve the names there (a test JVM with
+         * {@code -Djdk.net.hosts.file}).
+         */
+        public Builder hubNames(String a, String b) {
+            this.hubAName = hostName(a);
+            this.hubBName = hostName(b);
+            return this;
+        }
+
+        private static String hostName(String value) {
+            if (value == null || !value.matches("[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")) {
+                throw new IllegalArgumentException("a hub name is a DNS name such as contoso-hub-1.azure-devices.net");
+            }
+            return value;
         }
 
         /** Serve HTTPS with the self-signed certificate of {@link SimTls} instead of plain HTTP. */

@@ -55,6 +55,7 @@ final class JqEngine {
         builtins.forEach((nameAndArity, f) -> root.addFunction(nameAndArity, new BudgetedFunction(f)));
         // ours decode a bounded payload and need no budget
         BinaryFunctions.register(root);
+        EncodingFunctions.register(root);
         SigfoxFunctions.register(root);
         TimeFunctions.register(root);
         PropertyFunctions.register(root);

@@ -48,9 +48,16 @@ final class JqRouteTransform implements RouteTransform {
     private final Scope routeScope;
     private final int successStatus;
     private final TransformLimits limits;
+    private final RouteDownlinks downlinks;
 
     JqRouteTransform(String route, String file, JsonQuery query, Map<String, String> config, int successStatus,
             TransformLimits limits) {
+        this(route, file, query, config, successStatus, limits, RouteDownlinks.NONE);
+    }
+
+    JqRouteTransform(String route, String file, JsonQuery query, Map<String, String> config, int successStatus,
+            TransformLimits limits, RouteDownlinks downlinks) {
+        this.downlinks = downlinks;
         this.route = route;
         this.file = file;
         this.query = query;
@@ -69,6 +76,11 @@ final class JqRouteTransform implements RouteTransform {
     @Override
     public int successStatus() {
         return successStatus;
+    }
+
+    @Override
+    public RouteDownlinks downlinks() {
+        return downlinks;
     }
 
     @Override

@@ -91,8 +91,7 @@ public final class ReloadingTransformCatalog implements TransformCatalog {
         Map<String, Entry> next = new TreeMap<>();
         sources.forEach((route, source) -> {
             Entry previous = old.get(route);
-            if (previous != null && Objects.equals(previous.source().text(), source.text())
-                    && Objects.equals(previous.source().unreadable(), source.unreadable())) {
+            if (previous != null && sameText(previous.source(), source)) {
                 next.put(route, previous);
             } else {
                 RouteTransform t = loader.load(route, source);
@@ -106,6 +105,15 @@ public final class ReloadingTransformCatalog implements TransformCatalog {
                 .forEach(r -> LOG.info(() -> "transform " + r + " removed: its file is gone"));
         snapshot = new Snapshot(Collections.unmodifiableMap(next),
                 Collections.unmodifiableSortedSet(new TreeSet<>(next.keySet())));
+    }
+
+    /** Text, not paths or times, decides; a route's downlink mapping is part of it. */
+    private static boolean sameText(TransformLoader.Source a, TransformLoader.Source b) {
+        if (a == null || b == null) {
+            return a == b;
+        }
+        return Objects.equals(a.text(), b.text()) && Objects.equals(a.unreadable(), b.unreadable())
+                && sameText(a.mapping(), b.mapping());
     }
 
     private void watch() {

@@ -26,4 +26,9 @@ public interface RouteTransform {
     default int successStatus() {
         return 200;
     }
+
+    /** The route's downlink mapping and allowed downlink hosts (docs/commands.md); none by default. */
+    default RouteDownlinks downlinks() {
+        return RouteDownlinks.NONE;
+    }
 }

@@ -112,6 +112,10 @@ class SettingsDocumentationTest {
                 return "host[:port]";
             case QUEUE_NAME:
                 return "3-56 of `a-z 0-9 -`";
+            case MANAGED_IDENTITY:
+                return "`managedidentity`";
+            case CLIENT_ID:
+                return "a GUID";
             default:
                 break;
         }
@@ -130,6 +134,9 @@ class SettingsDocumentationTest {
         }
         if (type == Optional.class && c.getGenericType().getTypeName().contains("Path")) {
             return "a folder";
+        }
+        if (type == Optional.class && c.getGenericType().getTypeName().contains("URI")) {
+            return "an https URI";
         }
         return "text";
     }

@@ -33,7 +33,9 @@ class PackagedFunctionAppIT {
         assertEquals("{route}/{*path}", trigger.get("route").asText());
         assertEquals(List.of("POST"), JSON.convertValue(trigger.get("methods"), List.class));
         assertEquals("FUNCTION", trigger.get("authLevel").asText());
-        assertEquals("binary", trigger.get("dataType").asText(), "bodies reach the handler as bytes, unaltered");
+        // the host sends JSON and form bodies as text whatever dataType says (docs/azure-protocol.md section 5)
+        assertTrue(trigger.path("dataType").isMissingNode(), "no dataType: the body binds as the string the host sends");
+        assertEquals(2, function.get("bindings").size(), "the request and the answer: nothing read from the binding data");
 
         JsonNode health = JSON.readTree(app.resolve("health/function.json").toFile()).get("bindings").get(0);
         assertEquals("ANONYMOUS", health.get("authLevel").asText());
@@ -41,10 +43,28 @@ class PackagedFunctionAppIT {
     }
 
     @Test
+    void theWorkerFindsTheStarterThatStartsTheBridgeAtFunctionLoad() throws IOException {
+        JsonNode function = JSON.readTree(app.resolve("webhook/function.json").toFile());
+        Path jarFile = app.resolve("webhook").resolve(function.get("scriptFile").asText()).normalize();
+        try (java.util.jar.JarFile appJar = new java.util.jar.JarFile(jarFile.toFile())) {
+            var entry = appJar.getJarEntry("META-INF/services/com.microsoft.azure.functions.spi.inject.FunctionInstanceInjector");
+            assertTrue(entry != null, "the worker looks the injector up through ServiceLoader");
+            assertEquals("dev.iotcbridge.function.BridgeStarter",
+                    new String(appJar.getInputStream(entry).readAllBytes(), StandardCharsets.UTF_8).strip());
+        }
+        try (Stream<Path> lib = Files.list(app.resolve("lib"))) {
+            assertTrue(lib.noneMatch(p -> p.getFileName().toString().startsWith("azure-functions-java-spi")),
+                    "the worker has the SPI on its own class path; a second copy is not shipped");
+        }
+    }
+
+    @Test
     void theAppHoldsHostJsonAndEveryShippedTransform() throws IOException {
         assertTrue(Files.isRegularFile(app.resolve("host.json")));
         JsonNode host = JSON.readTree(app.resolve("host.json").toFile());
         assertEquals("2.0", host.get("version").asText());
+        assertEquals(dev.iotcbridge.bridge.WebhookUrl.PREFIX, "/" + host.at("/extensions/http/routePrefix").asText() + "/",
+                "the Function reads the route after this prefix in the host's URL");
         try (Stream<Path> shipped = Files.list(Path.of("transforms"))) {
             List<String> names = shipped.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jq")).sorted().toList();
             assertTrue(names.contains("iotc.jq"));

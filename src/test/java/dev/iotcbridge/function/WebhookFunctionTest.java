@@ -42,9 +42,9 @@ class WebhookFunctionTest {
 
     @Test
     void postsTheBodyThroughTheHandlerAndCopiesTheAnswerBack() throws Exception {
-        FakeRequest request = new FakeRequest("{\"device\": {\"deviceId\": \"dev-7\"}, \"measurements\": {\"temp\": 21.5}}",
-                Map.of("Content-Type", "application/json"), Map.of("code", "k"));
-        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, "iotc", "extra/segments", context());
+        FakeRequest request = new FakeRequest("/api/iotc/extra/segments?code=k", "{\"device\": {\"deviceId\": \"dev-7\"}, \"measurements\": {\"temp\": 21.5}}",
+                Map.of("Content-Type", "application/json"));
+        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, context());
 
         assertEquals(200, response.getStatusCode());
         assertEquals("application/json; charset=utf-8", response.getHeader("Content-Type"));
@@ -53,21 +53,21 @@ class WebhookFunctionTest {
         assertEquals("dev-7", hub.delivered.get(0).deviceId());
         assertEquals(JSON.readTree("{\"path\":\"extra/segments\",\"temp\":21.5}"), JSON.readTree(hub.delivered.get(0).body()));
         assertEquals(1, logged.size());
-        assertTrue(logged.get(0).matches("route=iotc device=dev-7 delivered latencyMs=\\d+"), logged.get(0));
+        assertTrue(logged.get(0).matches("route=iotc device=dev-7 outcome=delivered status=200 latencyMs=\\d+"), logged.get(0));
     }
 
     @Test
     void aMissingCatchAllPathAndA204Route() {
-        FakeRequest request = new FakeRequest("{}", Map.of("content-type", "application/json"), Map.of());
-        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, "sigfox", null, context());
+        FakeRequest request = new FakeRequest("/api/sigfox", "{}", Map.of("content-type", "application/json"));
+        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, context());
         assertEquals(204, response.getStatusCode());
         assertNull(response.getBody());
     }
 
     @Test
     void rejectionsKeepTheirStatusAndReason() throws Exception {
-        FakeRequest request = new FakeRequest("not json", Map.of("content-type", "application/json"), Map.of());
-        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, "iotc", "", context());
+        FakeRequest request = new FakeRequest("/api/iotc", "not json", Map.of("content-type", "application/json"));
+        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, context());
         assertEquals(400, response.getStatusCode());
         assertTrue(JSON.readTree((byte[]) response.getBody()).get("error").asText().startsWith("body is not valid JSON"));
     }
@@ -77,15 +77,30 @@ class WebhookFunctionTest {
         WebhookFunction function = new WebhookFunction(() -> {
             throw new dev.iotcbridge.error.BridgeFaultException("the bridge could not start: IOTC_GROUP_KEY is required", null);
         });
-        HttpResponseMessage response = function.webhook(new FakeRequest("{}", Map.of(), Map.of()), "iotc", "", context());
+        HttpResponseMessage response = function.webhook(new FakeRequest("/api/iotc", "{}", Map.of()), context());
         assertEquals(500, response.getStatusCode());
         assertTrue(new String((byte[]) response.getBody(), StandardCharsets.UTF_8).contains("IOTC_GROUP_KEY is required"));
     }
 
     @Test
-    void healthNeedsNothing() {
-        HttpResponseMessage response = new WebhookFunction(() -> handler).health(new FakeRequest(null, Map.of(), Map.of()).asText());
+    void aQueryCharacterJavaNetUriRefusesStillReachesTheTransform() throws Exception {
+        // the worker builds the request's URI with URI.create, which refuses a raw '|'; the URL is still read
+        FakeRequest request = new FakeRequest("/api/iotc/a?payload_config=t::uint:8|x", "{\"device\": {\"deviceId\": \"d\"}}",
+                Map.of("content-type", "application/json"));
+        HttpResponseMessage response = new WebhookFunction(() -> handler).webhook(request, context());
         assertEquals(200, response.getStatusCode());
+        assertEquals(JSON.readTree("{\"path\":\"a\",\"temp\":0.0}"), JSON.readTree(hub.delivered.get(0).body()));
+    }
+
+    @Test
+    void platformIdentityHeadersNeverReachATransform() {
+        WebhookHandler seeing = new WebhookHandler(Settings.from(Map.of()), new FakeTransforms()
+                .route("iotc", (body, vars) -> List.of(JSON.valueToTree(Map.of("deviceId", "d", "telemetry",
+                        Map.of("headers", new java.util.TreeSet<>(vars.headers().keySet())))))), hub, Runnable::run);
+        FakeRequest request = new FakeRequest("/api/iotc", "{}", Map.of("Content-Type", "application/json",
+                "X-MS-TOKEN-AAD-ACCESS-TOKEN", "eyJ0eXAi", "X-MS-CLIENT-PRINCIPAL", "eyJhdXRo", "X-Kept", "1"));
+        assertEquals(200, new WebhookFunction(() -> seeing).webhook(request, context()).getStatusCode());
+        assertEquals("{\"headers\":[\"content-type\",\"x-kept\"]}", new String(hub.delivered.get(0).body(), StandardCharsets.UTF_8));
     }
 
     private ExecutionContext context() {
@@ -123,26 +138,13 @@ class WebhookFunctionTest {
         };
     }
 
-    /** The host's request, as the Java worker builds it. */
-    private record FakeRequest(String body, Map<String, String> headers, Map<String, String> query)
-            implements HttpRequestMessage<Optional<byte[]>> {
-
-        HttpRequestMessage<Optional<String>> asText() {
-            FakeRequest self = this;
-            return new HttpRequestMessage<>() {
-                public URI getUri() { return self.getUri(); }
-                public HttpMethod getHttpMethod() { return HttpMethod.GET; }
-                public Map<String, String> getHeaders() { return self.headers; }
-                public Map<String, String> getQueryParameters() { return self.query; }
-                public Optional<String> getBody() { return Optional.ofNullable(self.body); }
-                public HttpResponseMessage.Builder createResponseBuilder(HttpStatus status) { return new FakeResponse(status); }
-                public HttpResponseMessage.Builder createResponseBuilder(HttpStatusType status) { return new FakeResponse(status); }
-            };
-        }
+    /** The host's request, as the Java worker builds it: the URL as the host sent it, the body as a string. */
+    private record FakeRequest(String target, String body, Map<String, String> headers)
+            implements HttpRequestMessage<Optional<String>> {
 
         @Override
         public URI getUri() {
-            return URI.create("https://app.azurewebsites.net/api/iotc");
+            return URI.create("https://app.azurewebsites.net" + target); // as the worker does: it may throw
         }
 
         @Override
@@ -157,12 +159,12 @@ class WebhookFunctionTest {
 
         @Override
         public Map<String, String> getQueryParameters() {
-            return query;
+            return Map.of();
         }
 
         @Override
-        public Optional<byte[]> getBody() {
-            return Optional.ofNullable(body).map(b -> b.getBytes(StandardCharsets.UTF_8));
+        public Optional<String> getBody() {
+            return Optional.ofNullable(body);
         }
 
         @Override

@@ -38,18 +38,25 @@ public final class Azurite implements ParameterResolver {
     private static final AtomicInteger QUEUES = new AtomicInteger();
 
     /** The running service: what tests get as a parameter. */
-    public static final class Service implements ExtensionContext.Store.CloseableResource {
+    public static final class Service implements ExtensionContext.Store.CloseableResource, AutoCloseable {
 
         private final Process process;
         private final int port;
+        private final boolean https;
 
-        private Service(Process process, int port) {
+        private Service(Process process, int port, boolean https) {
             this.process = process;
             this.port = port;
+            this.https = https;
         }
 
         public int port() {
             return port;
+        }
+
+        /** The queue service's URI, as an identity-based connection names it: {@code <scheme>://127.0.0.1:<port>/<account>}. */
+        public String queueServiceUri() {
+            return (https ? "https" : "http") + "://127.0.0.1:" + port + "/" + ACCOUNT;
         }
 
         /** The explicit connection string for this port ({@code UseDevelopmentStorage=true} means the fixed port 10001). */
@@ -80,21 +87,30 @@ public final class Azurite implements ParameterResolver {
     @Override
     public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
         return context.getRoot().getStore(ExtensionContext.Namespace.create(Azurite.class))
-                .getOrComputeIfAbsent(Service.class, k -> start(), Service.class);
+                .getOrComputeIfAbsent(Service.class, k -> start(List.of(), false), Service.class);
     }
 
-    private static Service start() {
+    /**
+     * A second Azurite of its own, over HTTPS with the given PKCS12 certificate, that also accepts Entra ID bearer
+     * tokens ({@code --oauth basic}: it checks a token's issuer, audience and lifetime, not its signature). The caller
+     * closes it.
+     */
+    public static Service startOAuth(Path pkcs12, String password) {
+        return start(List.of("--oauth", "basic", "--cert", pkcs12.toString(), "--pwd", password), true);
+    }
+
+    private static Service start(List<String> extraArguments, boolean https) {
         Path tools = projectDir().resolve("tools/azurite");
         Path main = tools.resolve("node_modules/azurite/dist/src/queue/main.js");
         if (!Files.isRegularFile(main)) {
             install(tools);
         }
         try {
-            Process process = new ProcessBuilder("node", main.toString(),
+            List<String> command = new java.util.ArrayList<>(List.of("node", main.toString(),
                     "--inMemoryPersistence", "--queueHost", "127.0.0.1", "--queuePort", "0",
-                    "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent")
-                    .redirectErrorStream(true)
-                    .start();
+                    "--skipApiVersionCheck", "--loose", "--disableTelemetry", "--silent"));
+            command.addAll(extraArguments);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             // stops Azurite even when the test JVM is ended early (the store closes it on a normal end)
             Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "azurite-stop"));
             CompletableFuture<Integer> port = new CompletableFuture<>();
@@ -102,7 +118,7 @@ public final class Azurite implements ParameterResolver {
             reader.setDaemon(true);
             reader.start();
             try {
-                return new Service(process, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+                return new Service(process, port.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS), https);
             } catch (TimeoutException | ExecutionException e) {
                 process.destroyForcibly();
                 throw new IllegalStateException("Azurite did not start within " + START_TIMEOUT.toSeconds() + " s: " + e.getMessage());

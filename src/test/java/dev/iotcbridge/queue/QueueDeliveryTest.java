@@ -38,6 +38,23 @@ class QueueDeliveryTest {
     }
 
     @Test
+    void theOfferedDownlinkFollowsTheDeliveryAndNeverUndoesIt() throws Exception {
+        java.util.List<String> after = new java.util.ArrayList<>();
+        QueueDelivery withDownlinks = delivery.withDownlinks((queued, budget) -> {
+            after.add(queued.messageId() + " " + hub.acceptedCount(queued.messageId()) + " " + budget.toSeconds());
+            throw new IllegalStateException("a downlink step that breaks");
+        });
+        String offered = codec.encode(new QueuedMessage("ttn", NOW, codec.decode(item).message(), Optional.of(
+                new dev.iotcbridge.downlink.QueuedDownlink("dev-1", new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree("{\"answer\":{}}"), 1, Optional.empty()))));
+
+        assertInstanceOf(QueueDelivery.Delivered.class, withDownlinks.deliver(offered, 1));
+        assertEquals(java.util.List.of("msg-1 1 4"), after, "after the hub accepted the message, with the delivery's budget");
+        assertInstanceOf(QueueDelivery.Delivered.class, withDownlinks.deliver(item, 1));
+        assertEquals(1, after.size(), "a message with no downlink makes none");
+    }
+
+    @Test
     void aTransientFailureComesBackUntilTheLastDelivery() {
         TryLaterException outage = new TryLaterException(503, "IoT hub unavailable", Duration.ofSeconds(2));
         hub.failWhen(m -> outage);

@@ -46,6 +46,28 @@ class QueueMessageCodecTest {
         assertArrayEquals(m.body(), back.message().body(), "the body reaches the hub byte for byte");
     }
 
+    @Test
+    void aDownlinkRequestTravelsWithItsMessageAndItsSecretStaysOutOfThePoisonQueue() throws Exception {
+        DeviceMessage m = new DeviceMessage("dev-1", Optional.empty(), "{\"t\":1}".getBytes(StandardCharsets.UTF_8),
+                Optional.empty(), Optional.empty(), Optional.of("id-1"), Map.of());
+        com.fasterxml.jackson.databind.JsonNode offer = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                "{\"request\":{\"url\":\"https://eu1.cloud.thethings.network/api/v3/x/down/push\","
+                        + "\"auth\":{\"from\":{\"header\":\"x-downlink-apikey\"}},\"body\":{\"p\":\"{{base64}}\"}},\"maxBytes\":51}");
+        QueuedMessage item = new QueuedMessage("ttn", AT, m, Optional.of(new dev.iotcbridge.downlink.QueuedDownlink(
+                "dev-1", offer, 10, Optional.of("NNSXS.SECRET"))));
+
+        String text = codec.encode(item);
+        QueuedMessage back = codec.decode(text);
+
+        assertEquals(offer, back.downlink().orElseThrow().downlink());
+        assertEquals(10, back.downlink().get().port());
+        assertEquals(Optional.of("NNSXS.SECRET"), back.downlink().get().secret());
+        assertArrayEquals(m.body(), back.message().body());
+        String poison = codec.encodePoison(text, new PoisonReason(400, "refused", 1, AT));
+        assertTrue(!poison.contains("NNSXS.SECRET"), poison);
+        assertTrue(poison.contains("down/push"), "the rest of the item is kept for the operator: " + poison);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"42", "\"text \\\" with a quote\"", "[1,{\"a\":[]}]", "{\"n\":\"\u00e9t\u00e9 \ud83d\ude00\"}", "null"})
     void anyJsonBodyTravelsByteForByte(String body) {

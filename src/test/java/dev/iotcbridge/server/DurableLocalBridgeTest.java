@@ -101,6 +101,42 @@ class DurableLocalBridgeTest {
         }
     }
 
+    @Test
+    void theWorkerPushesTheQueuedCommandAfterDeliveringTheUplink(Azurite.Service azurite) throws Exception {
+        Map<String, String> settings = Map.of(
+                "BRIDGE_PORT", "0",
+                "BRIDGE_QUEUE_CONNECTION", azurite.connectionString().reveal(),
+                "BRIDGE_QUEUE_NAME", azurite.newQueueName(),
+                "BRIDGE_QUEUE_BACKOFF_SECONDS", "1",
+                "BRIDGE_DOWNLINK_MIN_INTERVAL_SECONDS", "0");
+        try (LocalBridge bridge = LocalBridge.start(settings, new PrintStream(OutputStream.nullOutputStream()))) {
+            Simulator sim = bridge.simulator().orElseThrow();
+            String push = sim.clouds().baseUrl() + "/api/v3/as/applications/app1/webhooks/wh1/devices/dur1/down/push";
+            String uplink = "{\"end_device_ids\": {\"device_id\": \"dur1\", \"dev_eui\": \"70B3D57ED0000001\"},"
+                    + " \"uplink_message\": {\"f_port\": 1, \"f_cnt\": %d, \"frm_payload\": \"AQ==\"}}";
+            HttpClient client = HttpClient.newHttpClient();
+            java.util.function.IntFunction<HttpRequest> call = n -> HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + bridge.port() + "/api/ttn"))
+                    .header("Content-Type", "application/json")
+                    .header("X-Downlink-Apikey", "NNSXS.DURABLE.KEY").header("X-Downlink-Push", push)
+                    .POST(HttpRequest.BodyPublishers.ofString(uplink.formatted(n))).build();
+            assertEquals(202, client.send(call.apply(1), HttpResponse.BodyHandlers.ofString()).statusCode());
+            awaitAtMost(30_000, () -> sim.messagesAcceptedFrom("70b3d57ed0000001") == 1);
+            sim.queueCommand("70b3d57ed0000001", "setInterval",
+                    "{\"payload_hex\": \"0f\", \"port\": 10}".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    dev.iotcbridge.sim.SimCommands.DEFAULT_TTL);
+
+            HttpResponse<String> r = client.send(call.apply(2), HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(202, r.statusCode(), "answered at once, before any command is received");
+            awaitAtMost(30_000, () -> sim.clouds().downlinksTo("dur1").size() == 1);
+            assertEquals("0f", sim.clouds().downlinksTo("dur1").get(0).payloadHex());
+            assertEquals(10, sim.clouds().downlinksTo("dur1").get(0).port());
+            awaitAtMost(10_000, () -> sim.commands("70b3d57ed0000001").get(0).state()
+                    == dev.iotcbridge.sim.SimCommands.State.COMPLETED);
+        }
+    }
+
     private static void awaitAtMost(long millis, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + millis;
         while (!condition.getAsBoolean()) {
