@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * Turns a webhook body into the JSON tree a transform reads, enforcing the body limits. JSON is parsed
  * strictly (duplicate keys, trailing content, invalid UTF-8 and over-deep nesting are rejected) so that a
- * transform never sees an ambiguous document; a form-encoded body (Particle's default) becomes an object
+ * transform never sees an ambiguous document, and from the body's bytes (checked as UTF-8, never decoded to a String); a form-encoded body (Particle's default) becomes an object
  * of its fields.
  */
 final class BodyParser {
@@ -69,13 +69,18 @@ final class BodyParser {
         if (body.length == 0) {
             throw BadInputException.badRequest("body is empty: expected a JSON document");
         }
-        // Decoded here rather than by Jackson: its UTF-8 reader accepts overlong forms (0xC0 0xAF for '/') and
+        // Checked here rather than by Jackson: its UTF-8 reader accepts overlong forms (0xC0 0xAF for '/') and
         // guesses UTF-16 and UTF-32 from byte patterns; RFC 8259 JSON between systems is UTF-8, strictly.
-        String text = utf8(body, "body");
-        if (text.startsWith("\uFEFF")) {
-            text = text.substring(1); // a UTF-8 byte order mark, which some editors and senders write
+        if (!Utf8.isValid(body)) {
+            throw BadInputException.badRequest("body is not valid UTF-8");
         }
-        try (JsonParser parser = mapper.createParser(text)) {
+        // a UTF-8 byte order mark, which some editors and senders write
+        int start = body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF ? 3 : 0;
+        try (JsonParser parser = Utf8.guessedAsUtf8(body, start)
+                ? mapper.createParser(body, start, body.length - start) // the bytes as they came: no String
+                // a NUL among the first bytes (never valid JSON) would make Jackson guess UTF-16 or UTF-32: the
+                // same bytes as text, so that the error names the NUL as it does for any other input
+                : mapper.createParser(new String(body, start, body.length - start, StandardCharsets.UTF_8))) {
             JsonNode node = mapper.readTree(parser);
             if (node == null || node.isMissingNode()) {
                 throw BadInputException.badRequest("body is empty: expected a JSON document");

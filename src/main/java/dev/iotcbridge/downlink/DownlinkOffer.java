@@ -27,7 +27,7 @@ import java.util.Set;
  *              "maxBytes": 51, "ports": [1, 223]}
  * </pre>
  */
-public record DownlinkOffer(Kind kind, JsonNode answer, Optional<Request> request, OptionalInt exactBytes,
+record DownlinkOffer(Kind kind, JsonNode answer, Optional<Request> request, OptionalInt exactBytes,
                             OptionalInt maxBytes, Optional<int[]> ports) {
 
     /** The two places a downlink can go. */

@@ -227,8 +227,8 @@ public final class DownlinkStep {
         CloudApi.Call call = new CloudApi.Call(target, r.method(), headers, body);
         // a quarter of what is left stays for the settlement
         Duration forCloud = cap(remaining(deadline).multipliedBy(3).dividedBy(4));
-        return clouds.send(call, forCloud, p.secret().orElse(null)).thenCompose(reply -> {
-            Action action = switch (reply.outcome()) {
+        return clouds.send(call, forCloud, p.secret().orElse(null)).thenCompose(verdict -> {
+            Action action = switch (verdict.outcome()) {
                 case ACCEPTED -> Action.COMPLETE;
                 case TRANSIENT -> Action.ABANDON;
                 case REFUSED -> Action.REJECT;
@@ -239,9 +239,9 @@ public final class DownlinkStep {
                     case ABANDON -> Result.ABANDONED;
                     case REJECT -> Result.REJECTED;
                 };
-                String fields = "via=" + target + " " + bytesShown(encoded) + (reply.status() > 0 ? " status=" + reply.status() : "");
-                String why = action == Action.COMPLETE ? null : reply.detail()
-                        + (reply.status() == 401 || reply.status() == 403 ? ": check the API key" : "");
+                String fields = "via=" + target + " " + bytesShown(encoded) + (verdict.status() > 0 ? " status=" + verdict.status() : "");
+                String why = action == Action.COMPLETE ? null : verdict.detail()
+                        + (verdict.status() == 401 || verdict.status() == 403 ? ": check the API key" : "");
                 report(log, route, p, m, new CloudToDeviceOutcome(result, fields, why, s, start));
                 return Optional.<Answer>empty();
             });

@@ -2,8 +2,8 @@ package dev.iotcbridge.iot;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotcbridge.error.Completion;
-import dev.iotcbridge.net.HttpReply;
 import dev.iotcbridge.net.PooledHttpClient;
+import dev.iotcbridge.net.ReceivedResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -180,7 +180,7 @@ public final class CloudToDevice {
         return new DefaultHttpHeaders(false).add("Authorization", link.authorization(clock.millis() / 1000, tokenTtlSeconds));
     }
 
-    private static CloudToDeviceMessage message(String deviceId, String lock, HttpReply answer, DeviceLink link) {
+    private static CloudToDeviceMessage message(String deviceId, String lock, ReceivedResponse answer, DeviceLink link) {
         Map<String, String> properties = new LinkedHashMap<>();
         Optional<String> messageId = Optional.empty();
         Optional<String> expiry = Optional.empty();
@@ -205,7 +205,7 @@ public final class CloudToDevice {
         return new CloudToDeviceMessage(deviceId, lock, answer.body(), properties, messageId, expiry, deliveries, link);
     }
 
-    private String error(HttpReply answer) {
+    private String error(ReceivedResponse answer) {
         int code = HubErrorCodes.find(new String(answer.body(), StandardCharsets.UTF_8),
                 answer.headers().get("iothub-errorcode"), json);
         return code > 0 ? "HTTP " + answer.status() + ", error " + code : "HTTP " + answer.status();

@@ -118,13 +118,11 @@ public final class IotHubSender implements TelemetrySender {
 
     @Override
     public void send(DeviceMessage message, Duration budget) {
-        HubClient.check(message);
         deliver(message, Deadline.after(ticker, budget), links.cached(message.deviceId()), null);
     }
 
     @Override
     public CompletableFuture<Void> sendAsync(DeviceMessage message, Duration budget) {
-        HubClient.check(message);
         Deadline deadline = Deadline.after(ticker, budget);
         DeviceLink link = links.cached(message.deviceId());
         if (link == null) {

@@ -111,8 +111,8 @@ public final class PooledHttpClient {
      * answer, or exceptionally with an {@link IOException} when there was none (connect, TLS, closed connection,
      * timeout). {@code headers} must not hold Host or Content-Length: they are the client's.
      */
-    public CompletableFuture<HttpReply> post(Origin origin, String pathAndQuery, HttpHeaders headers, byte[] body,
-                                             long timeoutNanos) {
+    public CompletableFuture<ReceivedResponse> post(Origin origin, String pathAndQuery, HttpHeaders headers,
+                                                    byte[] body, long timeoutNanos) {
         return request(HttpMethod.POST, origin, pathAndQuery, headers, body, timeoutNanos);
     }
 
@@ -120,8 +120,8 @@ public final class PooledHttpClient {
      * {@link #post} with another method: the C2D API receives with GET and settles with DELETE and POST. A body that is
      * empty is sent as {@code Content-Length: 0}.
      */
-    public CompletableFuture<HttpReply> request(HttpMethod method, Origin origin, String pathAndQuery, HttpHeaders headers,
-                                                byte[] body, long timeoutNanos) {
+    public CompletableFuture<ReceivedResponse> request(HttpMethod method, Origin origin, String pathAndQuery,
+                                                       HttpHeaders headers, byte[] body, long timeoutNanos) {
         return request(method, origin, pathAndQuery, headers, body, timeoutNanos, maxBodyBytes);
     }
 
@@ -129,8 +129,9 @@ public final class PooledHttpClient {
      * @param maxAnswerBytes how much of this answer's body is kept, for an answer whose body is the point (a
      *                       cloud-to-device message, up to {@link #MAX_ANSWER_BYTES}) rather than an error description
      */
-    public CompletableFuture<HttpReply> request(HttpMethod method, Origin origin, String pathAndQuery, HttpHeaders headers,
-                                                byte[] body, long timeoutNanos, int maxAnswerBytes) {
+    public CompletableFuture<ReceivedResponse> request(HttpMethod method, Origin origin, String pathAndQuery,
+                                                       HttpHeaders headers, byte[] body, long timeoutNanos,
+                                                       int maxAnswerBytes) {
         if (maxAnswerBytes < 0 || maxAnswerBytes > MAX_ANSWER_BYTES) {
             throw new IllegalArgumentException("an answer body is kept up to " + MAX_ANSWER_BYTES + " bytes");
         }
@@ -246,7 +247,7 @@ public final class PooledHttpClient {
         final HttpHeaders headers;
         final byte[] body;
         final long timeoutNanos;
-        final CompletableFuture<HttpReply> result = new CompletableFuture<>();
+        final CompletableFuture<ReceivedResponse> result = new CompletableFuture<>();
         ScheduledFuture<?> timeout;
         Channel channel;
         boolean reused;
@@ -269,7 +270,7 @@ public final class PooledHttpClient {
                     EmptyHttpHeaders.INSTANCE);
         }
 
-        void complete(HttpReply reply) {
+        void complete(ReceivedResponse reply) {
             timeout.cancel(false);
             result.complete(reply);
         }
@@ -331,7 +332,7 @@ public final class PooledHttpClient {
                 ByteBuf content = response.content();
                 byte[] body = new byte[Math.min(content.readableBytes(), done.maxAnswerBytes)];
                 content.readBytes(body);
-                HttpReply reply = new HttpReply(response.status().code(), response.headers(), body);
+                ReceivedResponse reply = new ReceivedResponse(response.status().code(), response.headers(), body);
                 if (HttpUtil.isKeepAlive(response)) {
                     release(ctx.channel(), origin);
                 } else {

@@ -4,15 +4,19 @@ import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookResponse;
 import dev.iotcbridge.config.Secret;
 import dev.iotcbridge.net.EventLoops;
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -20,6 +24,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The bridge as a plain HTTP server, at the Functions host's URL shape ({@code /api/{route}[/path]}), so a sender
@@ -27,7 +32,8 @@ import java.util.concurrent.Executor;
  *
  * <p>It serves on the process's shared event loops, the ones the IoT Hub client uses: a webhook read on a loop is sent
  * to the hub and answered from that same loop, with no thread per request and no hand-off between threads (on two
- * cores the hand-off alone cost more than the bridge's work). Each connection is a {@link WebhookChannelHandler}.
+ * cores the hand-off alone cost more than the bridge's work). Each connection is Netty's HTTP handlers plus the
+ * bridge's {@link WebhookChannelHandler} ({@link #initConnection}).
  */
 public final class LocalServer implements AutoCloseable {
 
@@ -80,7 +86,7 @@ public final class LocalServer implements AutoCloseable {
                                     Duration requestTimeout, Duration idleTimeout) throws IOException {
         WebhookChannelHandler.Shared shared = new WebhookChannelHandler.Shared(
                 new RequestRouter(functionKey, maxBodyBytes, admin.isPresent()), handler, admin, blocking,
-                requestTimeout.toNanos(), idleTimeout.toNanos(), System::nanoTime);
+                requestTimeout.toNanos());
         // stayClosed: a connection accepted while the server closes is closed as it joins
         ChannelGroup connections = new DefaultChannelGroup("local-server", ImmediateEventExecutor.INSTANCE, true);
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -95,7 +101,7 @@ public final class LocalServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
-                        ch.pipeline().addLast(new HttpServerCodec(DECODER), new WebhookChannelHandler(shared));
+                        initConnection(ch.pipeline(), shared, idleTimeout);
                     }
                 });
         ChannelFuture bound = bootstrap.bind(new InetSocketAddress(bindAddress, port)).awaitUninterruptibly();
@@ -104,6 +110,21 @@ public final class LocalServer implements AutoCloseable {
             throw cause instanceof IOException io ? io : new IOException(String.valueOf(cause.getMessage()), cause);
         }
         return new LocalServer(bound.channel(), connections);
+    }
+
+    /**
+     * One connection's handlers: Netty's for HTTP itself, the shared {@link OneRequestAtATime} for the order of answers,
+     * and the bridge's own last.
+     */
+    static void initConnection(ChannelPipeline pipeline, WebhookChannelHandler.Shared shared, Duration idleTimeout) {
+        pipeline.addLast("http", new HttpServerCodec(DECODER))
+                // reader idle: a request's body stopped arriving (408); all idle: a keep-alive connection unused
+                .addLast("stalls", new IdleStateHandler(false, shared.requestTimeoutNanos(), 0, idleTimeout.toNanos(),
+                        TimeUnit.NANOSECONDS))
+                .addLast("in-order", new OneRequestAtATime())
+                .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                .addLast("continue", new ContinueUnlessRefused(shared.router()))
+                .addLast("webhooks", new WebhookChannelHandler(shared));
     }
 
     public int port() {

@@ -3,9 +3,9 @@ package dev.iotcbridge.server;
 import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.bridge.WebhookResponse;
+import dev.iotcbridge.net.BodyBuffer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -20,33 +20,32 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One connection of the local server, driven by its event loop and never blocking it: takes a request head, asks the
- * {@link RequestRouter} what it wants, collects (or drops) the body, and writes the answer when the handler's future
- * completes, from whichever thread completes it.
+ * The bridge's own part of a local-server connection: routes each request by its head ({@link RequestRouter}),
+ * collects a webhook's body up to the limit (413 past it) or drops an unwanted one, hands the webhook to the
+ * {@link WebhookHandler} and writes its answer when the future completes, from whichever thread completes it.
  *
- * <p>One request at a time per connection: what a pipelining client sends meanwhile is held, and the socket no longer
- * read, until the answer before it has been written, so answers leave in the order of the requests and a client
- * cannot make the server buffer without bound.
+ * <p>What is plain HTTP is Netty's or shared, before it in the pipeline ({@link LocalServer#initConnection}): framing
+ * ({@code HttpServerCodec}), keep-alive and {@code Connection: close} ({@code HttpServerKeepAliveHandler}), the interim
+ * 100 ({@link ContinueUnlessRefused}), the stall timers ({@code IdleStateHandler}, whose events this class turns into a
+ * 408 or a close) and the order of answers to pipelined requests ({@link dev.iotcbridge.net.OneRequestAtATime}, which
+ * also makes sure this class sees one request at a time).
  */
 final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
 
@@ -59,98 +58,96 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
      * then sees a dropped connection (and retries) instead of the 413 it needs. Past this the rest is not worth reading.
      */
     static final long DROP_LIMIT = 16L * 1024 * 1024;
-    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-    /** Held in the queue like a message, so that a half-close is seen after what the client sent before it. */
-    private static final Object INPUT_CLOSED = new Object();
 
     /** What every connection of one server shares. */
     record Shared(RequestRouter router, WebhookHandler handler, Optional<LocalServer.AdminRoute> admin, Executor blocking,
-                  long requestTimeoutNanos, long idleTimeoutNanos, LongSupplier nanoTime) {
+                  long requestTimeoutNanos) {
+    }
+
+    /** One request, from its head until its answer is written and its body read. */
+    private static final class Exchange {
+        final boolean keepAlive;
+        final boolean http10;
+        final boolean chunked;
+        /** The webhook whose body is being collected, and the body; both null when the body is not wanted. */
+        RequestRouter.Webhook webhook;
+        BodyBuffer body;
+        /** Bytes of an unwanted body read and dropped. */
+        long dropped;
+        boolean bodyDone;
+        boolean answered;
+
+        Exchange(HttpRequest head) {
+            keepAlive = head != null && HttpUtil.isKeepAlive(head);
+            http10 = head != null && head.protocolVersion().equals(HttpVersion.HTTP_1_0);
+            chunked = head != null && HttpUtil.isTransferEncodingChunked(head);
+        }
+
+        boolean collecting() {
+            return webhook != null;
+        }
     }
 
     private final Shared shared;
-
-    // --- the request in progress, from its head until its body is read and its answer written ---
-    private boolean inRequest;
-    /** Counts requests, so that a late answer can tell whether the request it was for is still the current one. */
-    private long exchange;
-    private boolean bodyDone;
-    private boolean answerStarted;
-    private boolean answered;
-    private boolean keepAlive;
-    private boolean http10;
-    private boolean chunked;
-    /** The webhook whose body is being collected; null while a body is dropped. */
-    private RequestRouter.Webhook webhook;
-    private BodyBuffer body;
-    private long dropped;
-
-    // --- the connection ---
-    /** The connection closes once the answer being written is out; whatever else arrives is dropped. */
+    private ChannelHandlerContext ctx;
+    /** The request in progress; null between requests. */
+    private Exchange current;
+    /** The connection closes with the answer being written; whatever else arrives is dropped. */
     private boolean closing;
-    /** What arrived while an answer was pending (a pipelining client); the socket is not read while it is not empty. */
-    private ArrayDeque<Object> waiting;
-    private boolean servingWaiting;
-    /** Since when the connection has waited for its client (nanoTime): the last read, or the last answer. */
-    private long quietSince;
-    private ScheduledFuture<?> stallCheck;
 
     WebhookChannelHandler(Shared shared) {
         this.shared = shared;
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        quietSince = shared.nanoTime().getAsLong();
-        scheduleStallCheck(ctx, checkPeriod());
-        ctx.fireChannelActive();
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing) {
+        try {
+            if (closing) {
+                return;
+            }
+            if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
+                malformed(o.decoderResult().cause());
+                return;
+            }
+            if (msg instanceof HttpRequest head) {
+                begin(head);
+            }
+            if (msg instanceof HttpContent piece) {
+                content(piece);
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "unexpected failure serving a request", e);
+            closing = true;
+            if (current != null && !current.answered) {
+                answer(current, WebhookResponse.error(500, "internal error"));
+            } else {
+                ctx.close();
+            }
+        } finally {
             ReferenceCountUtil.release(msg);
-        } else if (awaitingAnswer()) {
-            hold(ctx, msg);
-        } else {
-            consume(ctx, msg);
         }
-    }
-
-    @Override
-    public void channelReadComplete(ChannelHandlerContext ctx) {
-        quietSince = shared.nanoTime().getAsLong();
-        ctx.fireChannelReadComplete();
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            // the client half-closed (or closed): it may still read, so what it is owed is still written
-            if (!closing) {
-                if (awaitingAnswer()) {
-                    hold(ctx, INPUT_CLOSED);
-                } else {
-                    inputClosed(ctx);
-                }
-            }
-            return;
+            inputShutdown();
+        } else if (evt instanceof IdleStateEvent idle) {
+            idle(idle.state());
+        } else {
+            ctx.fireUserEventTriggered(evt);
         }
-        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         closing = true;
-        if (stallCheck != null) {
-            stallCheck.cancel(false);
-        }
-        if (waiting != null) {
-            waiting.forEach(ReferenceCountUtil::release);
-            waiting.clear();
-        }
-        webhook = null;
-        body = null;
+        current = null;
         ctx.fireChannelInactive();
     }
 
@@ -166,119 +163,76 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
 
     // --- requests ------------------------------------------------------------------------------------------
 
-    private boolean awaitingAnswer() {
-        return inRequest && bodyDone;
-    }
-
-    private void hold(ChannelHandlerContext ctx, Object msg) {
-        if (waiting == null) {
-            waiting = new ArrayDeque<>(4);
-        }
-        waiting.add(msg);
-        ctx.channel().config().setAutoRead(false);
-    }
-
-    private void consume(ChannelHandlerContext ctx, Object msg) {
-        try {
-            if (msg == INPUT_CLOSED) {
-                inputClosed(ctx);
-            } else if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-                malformed(ctx, o.decoderResult().cause());
-            } else {
-                if (msg instanceof HttpRequest head) {
-                    begin(ctx, head);
-                }
-                // content with no request in progress: a body sent after a refused 100-continue; not a request
-                if (msg instanceof HttpContent piece && inRequest && !bodyDone) {
-                    content(ctx, piece);
-                }
-            }
-        } catch (RuntimeException e) {
-            LOG.log(Level.SEVERE, "unexpected failure serving a request", e);
-            closing = true;
-            if (inRequest && !answerStarted) {
-                answer(ctx, exchange, WebhookResponse.error(500, "internal error"));
-            } else {
-                ctx.close();
-            }
-        } finally {
-            ReferenceCountUtil.release(msg);
-        }
-    }
-
-    private void startExchange() {
-        inRequest = true;
-        exchange++;
-        bodyDone = false;
-        answerStarted = false;
-        answered = false;
-        dropped = 0;
-        webhook = null;
-        body = null;
-    }
-
-    private void begin(ChannelHandlerContext ctx, HttpRequest head) {
-        startExchange();
-        keepAlive = HttpUtil.isKeepAlive(head);
-        http10 = head.protocolVersion().equals(HttpVersion.HTTP_1_0);
-        chunked = HttpUtil.isTransferEncodingChunked(head);
+    private void begin(HttpRequest head) {
+        Exchange x = new Exchange(head);
+        current = x;
         long announced = HttpUtil.getContentLength(head, -1L);
         RequestRouter.Route route = shared.router().route(head);
         if (route instanceof RequestRouter.Webhook w) {
-            webhook = w;
-            body = new BodyBuffer(announced, shared.router().maxBodyBytes());
-            if (announced != 0 && HttpUtil.is100ContinueExpected(head)) {
-                // written below the encoder, which counts one response per request (for HEAD); this is not the response
-                ctx.pipeline().context(HttpServerCodec.class).writeAndFlush(Unpooled.wrappedBuffer(CONTINUE));
-            }
+            x.webhook = w;
+            x.body = new BodyBuffer(announced, shared.router().maxBodyBytes());
             return;
         }
         // the body is not wanted
         if (announced > DROP_LIMIT) {
-            keepAlive = false;
+            closing = true;
         }
-        if ((announced > 0 || chunked) && (HttpUtil.is100ContinueExpected(head) || RequestRouter.expectsSomethingElse(head))) {
-            // the client waits for a 100 before it sends the body and gets the final answer instead, so no body follows:
-            // the decoder is told (as Netty's own aggregator does) and reads what comes next as a new request
+        if ((announced > 0 || x.chunked) && RequestRouter.expectsSomethingElse(head)) {
+            // the client waits before it sends the body and gets the final answer instead, so no body follows: the
+            // decoder is told (as Netty's own aggregator does) and reads what comes next as a new request
             ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
-            bodyDone = true;
+            x.bodyDone = true;
         }
         if (route instanceof RequestRouter.Answer a) {
-            answer(ctx, exchange, a.response());
+            answer(x, a.response());
         } else if (route instanceof RequestRouter.Admin a) {
-            answerLater(ctx, admin(a));
+            answerLater(x, admin(a));
         }
     }
 
-    private void content(ChannelHandlerContext ctx, HttpContent piece) {
-        ByteBuf data = piece.content();
-        if (webhook != null && !body.append(data)) {
-            // a chunked body past the limit (an announced length past it was refused at the head)
-            webhook = null;
-            body = null;
-            answer(ctx, exchange, WebhookResponse.error(413, shared.router().tooLarge()));
+    private void content(HttpContent piece) {
+        Exchange x = current;
+        if (x == null || x.bodyDone) {
+            return; // a body nobody waits for: after a refused expectation
         }
-        if (webhook == null) {
-            dropped += data.readableBytes();
-            if (dropped > DROP_LIMIT) {
-                closing = true;
-                if (answered) {
-                    ctx.close();
-                }
+        ByteBuf data = piece.content();
+        if (x.collecting() && !x.body.append(data)) {
+            // a chunked body past the limit (an announced length past it was refused at the head)
+            x.webhook = null;
+            x.body = null;
+            answer(x, WebhookResponse.error(413, shared.router().tooLarge()));
+        }
+        if (!x.collecting()) {
+            x.dropped += data.readableBytes();
+            if (x.dropped > DROP_LIMIT) {
+                drop(x);
                 return;
             }
         }
         if (piece instanceof LastHttpContent) {
-            bodyDone = true;
-            if (webhook != null) {
-                WebhookRequest request = webhook.withBody(body.toArray());
-                webhook = null;
-                body = null;
-                answerLater(ctx, call(request));
-            } else if (answered) {
-                finish(ctx);
+            x.bodyDone = true;
+            if (x.collecting()) {
+                WebhookRequest request = x.webhook.withBody(x.body.toArray());
+                x.webhook = null;
+                x.body = null;
+                answerLater(x, call(request));
+            } else if (x.answered) {
+                current = null;
             }
         }
+    }
+
+    /** Enough of an unwanted body has been read: the connection closes once its answer is out. */
+    private void drop(Exchange x) {
+        closing = true;
+        if (x.answered) {
+            closeAfterWrites();
+        } // else its answer, when it comes, says close
+    }
+
+    /** Closes once what was written before is out (a bare close would drop an answer still in the outbound buffer). */
+    private void closeAfterWrites() {
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private CompletableFuture<WebhookResponse> call(WebhookRequest request) {
@@ -299,46 +253,76 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private void inputClosed(ChannelHandlerContext ctx) {
-        if (!inRequest) {
+    /** The client stopped sending (a half-close); it may still read, so what it is owed is still written. */
+    private void inputShutdown() {
+        Exchange x = current;
+        if (x == null) {
             ctx.close();
             return;
         }
-        // the client stopped sending in the middle of a body; it may still be reading, so tell it
         closing = true;
-        if (webhook != null) {
-            webhook = null;
-            body = null;
-            answer(ctx, exchange, WebhookResponse.error(400, chunked
+        if (x.collecting()) {
+            x.webhook = null;
+            x.body = null;
+            answer(x, WebhookResponse.error(400, x.chunked
                     ? "the request body ended before its last chunk"
                     : "the request body ended before the length its Content-Length announced"));
-        } else if (answered) {
-            ctx.close();
+        } else if (x.answered) {
+            closeAfterWrites();
         }
     }
 
     /** A request the decoder could not read: its head, or the chunks of its body. The stream cannot be trusted after it. */
-    private void malformed(ChannelHandlerContext ctx, Throwable cause) {
+    private void malformed(Throwable cause) {
         closing = true;
-        if (inRequest && answerStarted) {
-            if (answered) {
+        Exchange x = current;
+        if (x != null && x.answered) {
+            closeAfterWrites();
+            return;
+        }
+        if (x == null) {
+            x = new Exchange(null);
+            current = x;
+        }
+        x.webhook = null;
+        x.body = null;
+        x.bodyDone = true;
+        String problem = cause.getMessage() == null ? "the request could not be read" : cause.getMessage();
+        answer(x, WebhookResponse.error(400, "malformed request: "
+                + (problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+    }
+
+    /**
+     * What IdleStateHandler reports: nothing read for the request timeout (reader idle), nothing read or written for
+     * the idle timeout (all idle). While the bridge itself works on an answer, neither is the client's doing.
+     */
+    private void idle(IdleState state) {
+        Exchange x = current;
+        if (x == null) {
+            if (state == IdleState.ALL_IDLE) {
+                LOG.fine("closing a keep-alive connection quiet between requests");
                 ctx.close();
             }
             return;
         }
-        if (!inRequest) {
-            startExchange();
+        if (state != IdleState.READER_IDLE || x.bodyDone) {
+            return; // between requests the longer idle timeout applies; a read request waits for its answer
         }
-        String problem = cause.getMessage() == null ? "the request could not be read" : cause.getMessage();
-        answer(ctx, exchange, WebhookResponse.error(400, "malformed request: "
-                + (problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+        closing = true;
+        if (x.collecting()) {
+            x.webhook = null;
+            x.body = null;
+            answer(x, WebhookResponse.error(408, "the request body stopped arriving: nothing for "
+                    + TimeUnit.NANOSECONDS.toSeconds(shared.requestTimeoutNanos()) + " s"));
+        } else if (x.answered) {
+            closeAfterWrites();
+        } // else the admin route's answer, when it comes, is the last
     }
 
     // --- answers -------------------------------------------------------------------------------------------
 
     /** Answers when {@code pending} completes, on this connection's loop whichever thread completes it. */
-    private void answerLater(ChannelHandlerContext ctx, CompletableFuture<WebhookResponse> pending) {
-        long mine = exchange;
+    private void answerLater(Exchange x, CompletableFuture<WebhookResponse> pending) {
         pending.whenComplete((response, failure) -> {
             WebhookResponse r = response;
             if (failure != null || response == null) {
@@ -348,66 +332,27 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             WebhookResponse answer = r;
             EventExecutor loop = ctx.executor();
             if (loop.inEventLoop()) {
-                answer(ctx, mine, answer);
+                answer(x, answer);
             } else {
-                loop.execute(() -> answer(ctx, mine, answer));
+                loop.execute(() -> answer(x, answer));
             }
         });
     }
 
-    private void answer(ChannelHandlerContext ctx, long forExchange, WebhookResponse response) {
-        if (forExchange != exchange || answerStarted) {
+    private void answer(Exchange x, WebhookResponse response) {
+        if (x != current || x.answered) {
             return; // the request was already answered (a timeout, a broken body) or the connection moved on
         }
-        answerStarted = true;
-        quietSince = shared.nanoTime().getAsLong();
-        ctx.writeAndFlush(http(response, closing || !keepAlive)).addListener((ChannelFutureListener) f -> answered(ctx, f));
+        x.answered = true;
+        if (x.bodyDone) {
+            current = null;
+        }
+        // with Connection: close, HttpServerKeepAliveHandler closes the connection once the answer is written
+        ctx.writeAndFlush(http(response, closing || !x.keepAlive, x.http10));
     }
 
-    private void answered(ChannelHandlerContext ctx, ChannelFuture written) {
-        if (!written.isSuccess()) {
-            LOG.log(Level.FINE, "client went away before its answer", written.cause());
-            ctx.close();
-            return;
-        }
-        answered = true;
-        if (closing) {
-            ctx.close();
-        } else if (bodyDone) {
-            finish(ctx);
-        }
-    }
-
-    private void finish(ChannelHandlerContext ctx) {
-        inRequest = false;
-        quietSince = shared.nanoTime().getAsLong();
-        if (!keepAlive) {
-            closing = true;
-            ctx.close();
-            return;
-        }
-        serveWaiting(ctx);
-    }
-
-    /** Takes what a pipelining client sent meanwhile, in order, until a request waits for its answer again. */
-    private void serveWaiting(ChannelHandlerContext ctx) {
-        if (servingWaiting) {
-            return; // an answer written synchronously from inside the loop below: the loop goes on
-        }
-        servingWaiting = true;
-        try {
-            while (waiting != null && !waiting.isEmpty() && !awaitingAnswer() && !closing) {
-                consume(ctx, waiting.poll());
-            }
-        } finally {
-            servingWaiting = false;
-        }
-        if ((waiting == null || waiting.isEmpty()) && !closing && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
-        }
-    }
-
-    private FullHttpResponse http(WebhookResponse response, boolean close) {
+    /** The answer on the wire: a body only where the status allows one, its length, the connection's fate. */
+    static FullHttpResponse http(WebhookResponse response, boolean close, boolean http10) {
         int status = response.status();
         boolean bodyless = status == 204 || status == 304 || status < 200;
         ByteBuf content = bodyless || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
@@ -423,52 +368,5 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         }
         return http;
-    }
-
-    // --- stalled connections -------------------------------------------------------------------------------
-
-    private long checkPeriod() {
-        return Math.min(shared.requestTimeoutNanos(), shared.idleTimeoutNanos());
-    }
-
-    /**
-     * One timer per connection, re-armed from the time of the last read rather than reset on every read (which would
-     * cost a timer per request): a stalled connection is noticed within one period of its deadline.
-     */
-    private void scheduleStallCheck(ChannelHandlerContext ctx, long delayNanos) {
-        stallCheck = ctx.executor().schedule(() -> checkStall(ctx), delayNanos, TimeUnit.NANOSECONDS);
-    }
-
-    private void checkStall(ChannelHandlerContext ctx) {
-        if (!ctx.channel().isActive()) {
-            return;
-        }
-        long delay = checkPeriod();
-        boolean bridgeAtWork = inRequest && bodyDone && !answerStarted; // the wait is the handler's, not the client's
-        if (!bridgeAtWork) {
-            long limit = inRequest ? shared.requestTimeoutNanos() : shared.idleTimeoutNanos();
-            long quiet = shared.nanoTime().getAsLong() - quietSince;
-            if (quiet >= limit) {
-                stalled(ctx, limit);
-            } else {
-                delay = Math.min(delay, limit - quiet);
-            }
-        }
-        if (ctx.channel().isActive()) {
-            scheduleStallCheck(ctx, delay);
-        }
-    }
-
-    private void stalled(ChannelHandlerContext ctx, long limitNanos) {
-        if (webhook != null) {
-            closing = true;
-            answer(ctx, exchange, WebhookResponse.error(408, "the request body stopped arriving: nothing for "
-                    + TimeUnit.NANOSECONDS.toSeconds(limitNanos) + " s"));
-        } else if (inRequest && !answerStarted) {
-            closing = true; // the admin route's answer, when it comes, is the last
-        } else {
-            LOG.fine(() -> "closing a connection quiet for " + TimeUnit.NANOSECONDS.toSeconds(limitNanos) + " s");
-            ctx.close();
-        }
     }
 }

@@ -40,10 +40,10 @@ abstract class Endpoint {
     }
 
     /** The normal answer (the request takes effect here). */
-    abstract Reply serve(SimRequest request);
+    abstract SimResponse serve(SimRequest request);
 
     /** The answer for an injected error, in this service's body shape. */
-    abstract Reply errorReply(SimError error);
+    abstract SimResponse errorReply(SimError error);
 
     /** Requests that no fault or latency applies to (the control API). */
     boolean exempt(SimRequest request) {
@@ -75,7 +75,7 @@ abstract class Endpoint {
         requests.incrementAndGet();
         maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
         arrived(request);
-        Reply reply;
+        SimResponse reply;
         Optional<FaultControl.Fault> fault = faults.draw();
         if (fault.isPresent() && fault.get() instanceof FaultControl.Fail fail) {
             reply = errorReply(fail.error());
@@ -89,7 +89,7 @@ abstract class Endpoint {
         if (delay.isZero()) {
             finish(request, reply, out);
         } else {
-            Reply delayed = reply;
+            SimResponse delayed = reply;
             out.after(delay, () -> finish(request, delayed, out));
         }
     }
@@ -111,7 +111,7 @@ abstract class Endpoint {
         requests.set(0);
     }
 
-    private Reply safeServe(SimRequest request) {
+    private SimResponse safeServe(SimRequest request) {
         try {
             return serve(request);
         } catch (RuntimeException e) {
@@ -121,7 +121,7 @@ abstract class Endpoint {
     }
 
     /** Counts the request as answered before writing, so a client holding the answer sees settled counters. */
-    private void finish(SimRequest request, Reply reply, Responder out) {
+    private void finish(SimRequest request, SimResponse reply, Responder out) {
         inFlight.decrementAndGet();
         answered(request);
         out.send(reply);

@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-/** Error answers in the shapes the real services use (reference §3.3 for DPS, §4.4 for IoT Hub). */
+/** Error answers in the shapes the real services use (docs/azure-protocol.md, sections 2 and 3). */
 final class ErrorBodies {
 
     private static final DateTimeFormatter HUB_TIMESTAMP =
@@ -19,7 +19,7 @@ final class ErrorBodies {
     }
 
     /** DPS: {@code {"errorCode","trackingId","message","timestampUtc"}} plus {@code x-ms-error-code}. */
-    static Reply dps(SimError error, Instant now) {
+    static SimResponse dps(SimError error, Instant now) {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("errorCode", error.code());
         body.put("trackingId", UUID.randomUUID().toString());
@@ -28,11 +28,11 @@ final class ErrorBodies {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("x-ms-error-code", Integer.toString(error.code()));
         error.retryAfterSeconds().ifPresent(s -> headers.put("Retry-After", Integer.toString(s)));
-        return Reply.json(error.status(), body, headers);
+        return SimResponse.json(error.status(), body, headers);
     }
 
     /** IoT Hub: {@code {"Message","ExceptionMessage"}} in either form, plus {@code iothub-errorcode}. */
-    static Reply hub(SimError error, HubErrorStyle style, Instant now) {
+    static SimResponse hub(SimError error, HubErrorStyle style, Instant now) {
         String trackingId = UUID.randomUUID().toString().replace("-", "").toUpperCase(Locale.ROOT);
         String exceptionMessage = "Tracking ID:" + trackingId + "-G:0-TimeStamp:" + HUB_TIMESTAMP.format(now);
         ObjectNode body = Json.MAPPER.createObjectNode();
@@ -51,6 +51,6 @@ final class ErrorBodies {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("iothub-errorcode", error.name());
         error.retryAfterSeconds().ifPresent(s -> headers.put("Retry-After", Integer.toString(s)));
-        return Reply.json(error.status(), body, headers);
+        return SimResponse.json(error.status(), body, headers);
     }
 }

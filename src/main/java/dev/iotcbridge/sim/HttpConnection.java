@@ -1,6 +1,6 @@
 package dev.iotcbridge.sim;
 
-import io.netty.buffer.ByteBuf;
+import dev.iotcbridge.net.BodyBuffer;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,8 +22,6 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Locale;
@@ -34,29 +32,25 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One client connection to a simulated service: reads each request whole (a body over the service's limit is read
- * and dropped), hands it to the {@link Endpoint}, writes its answer. Requests on one connection are served one at a
- * time, so pipelined requests are answered in order even when a latency delays them. Everything but the control
- * API's answers happens on the connection's I/O thread.
+ * The simulated service's part of one client connection: reads each request whole (a body over the service's limit is
+ * read and dropped, and the request has no body), hands it to the {@link Endpoint}, writes its answer, or half of it
+ * for a cut. Plain HTTP is Netty's and shared, before it in the pipeline ({@link Listener}): framing, 100-continue,
+ * keep-alive and {@code Connection: close}, and answers in the order of pipelined requests
+ * ({@link dev.iotcbridge.net.OneRequestAtATime}, the local server's too), so this class sees one request at a time.
+ * Everything but the control API's answers happens on the connection's I/O thread.
  */
 final class HttpConnection extends ChannelInboundHandlerAdapter implements Responder {
 
     private static final Logger LOG = Logger.getLogger(HttpConnection.class.getName());
-    private static final byte[] EMPTY = new byte[0];
 
     private final Endpoint endpoint;
     private final int bodyLimit;
     private ChannelHandlerContext ctx;
-
-    // the request being read
+    /** The request being read, and its body (null once it is over the limit). */
     private HttpRequest head;
-    private byte[] body;
-    private int bodyLength;
-    private boolean tooLarge;
-
-    // the request being served, and those read meanwhile (pipelined)
+    private BodyBuffer body;
+    /** The request being served: answered exactly once. */
     private SimRequest current;
-    private final ArrayDeque<SimRequest> waiting = new ArrayDeque<>(2);
 
     HttpConnection(Endpoint endpoint) {
         this.endpoint = endpoint;
@@ -79,23 +73,25 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
                 return;
             }
             if (msg instanceof HttpRequest request) {
-                startRequest(request);
+                head = request;
+                long announced = HttpUtil.getContentLength(request, -1L);
+                body = announced > bodyLimit ? null : new BodyBuffer(announced, bodyLimit);
             }
             if (msg instanceof HttpContent content && head != null) {
-                append(content.content());
+                if (body != null && !body.append(content.content())) {
+                    body = null; // read and dropped, so that the connection can carry the answer
+                }
                 if (msg instanceof LastHttpContent) {
-                    arrived(endRequest());
+                    current = new SimRequest(head.method().name(), head.uri(), lowerCased(head.headers()),
+                            body == null ? null : body.toArray());
+                    head = null;
+                    body = null;
+                    endpoint.handle(current, this);
                 }
             }
         } finally {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        waiting.clear();
-        ctx.fireChannelInactive();
     }
 
     @Override
@@ -105,7 +101,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
     }
 
     @Override
-    public void send(Reply reply) {
+    public void send(SimResponse reply) {
         if (ctx.executor().inEventLoop()) {
             write(reply);
         } else {
@@ -126,55 +122,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
         }
     }
 
-    private void startRequest(HttpRequest request) {
-        head = request;
-        tooLarge = false;
-        bodyLength = 0;
-        long announced = HttpUtil.getContentLength(request, -1L);
-        if (announced > bodyLimit) {
-            tooLarge = true; // read and dropped, so that the connection can carry the answer
-            body = null;
-        } else {
-            body = announced > 0 ? new byte[(int) announced] : EMPTY;
-        }
-    }
-
-    private void append(ByteBuf content) {
-        int n = content.readableBytes();
-        if (n == 0 || tooLarge) {
-            return;
-        }
-        if ((long) bodyLength + n > bodyLimit) {
-            tooLarge = true;
-            body = null;
-            return;
-        }
-        if (bodyLength + n > body.length) {
-            body = Arrays.copyOf(body, (int) Math.min(Math.max(body.length * 2L, bodyLength + n), bodyLimit));
-        }
-        content.readBytes(body, bodyLength, n);
-        bodyLength += n;
-    }
-
-    private SimRequest endRequest() {
-        byte[] bytes = tooLarge ? null : bodyLength == body.length ? body : Arrays.copyOf(body, bodyLength);
-        SimRequest request = new SimRequest(head.method().name(), head.uri(), lowerCased(head.headers()), bytes,
-                HttpUtil.isKeepAlive(head));
-        head = null;
-        body = null;
-        return request;
-    }
-
-    private void arrived(SimRequest request) {
-        if (current != null) {
-            waiting.addLast(request);
-            return;
-        }
-        current = request;
-        endpoint.handle(request, this);
-    }
-
-    private void write(Reply reply) {
+    private void write(SimResponse reply) {
         SimRequest request = current;
         current = null;
         if (request == null || !ctx.channel().isActive()) {
@@ -197,20 +145,10 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(reply.status()), bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
         headers(response.headers(), reply, bytes.length);
-        if (!request.keepAlive()) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-            return;
-        }
-        ctx.writeAndFlush(response);
-        SimRequest next = waiting.pollFirst();
-        if (next != null) {
-            current = next;
-            endpoint.handle(next, this);
-        }
+        ctx.writeAndFlush(response); // HttpServerKeepAliveHandler closes the connection after it if the request asked
     }
 
-    private static void headers(HttpHeaders out, Reply reply, int contentLength) {
+    private static void headers(HttpHeaders out, SimResponse reply, int contentLength) {
         for (Map.Entry<String, String> h : reply.headers().entrySet()) {
             out.set(h.getKey(), h.getValue());
         }
@@ -227,7 +165,7 @@ final class HttpConnection extends ChannelInboundHandlerAdapter implements Respo
                 Unpooled.EMPTY_BUFFER);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(response);
     }
 
     private static Map<String, String> lowerCased(HttpHeaders headers) {

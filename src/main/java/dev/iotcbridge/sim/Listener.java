@@ -1,6 +1,7 @@
 package dev.iotcbridge.sim;
 
 import dev.iotcbridge.net.EventLoops;
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -12,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -69,6 +71,9 @@ final class Listener {
                             p.addLast("tls", tls.newHandler(ch.alloc()));
                         }
                         p.addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADERS, MAX_CHUNK));
+                        // the same pieces as the local server's connections (LocalServer.initConnection)
+                        p.addLast("in-order", new OneRequestAtATime());
+                        p.addLast("keep-alive", new HttpServerKeepAliveHandler());
                         p.addLast("continue", new HttpServerExpectContinueHandler());
                         p.addLast("endpoint", new HttpConnection(endpoint));
                     }

@@ -6,7 +6,7 @@ import java.time.Duration;
 interface Responder {
 
     /** Writes the answer (from any thread); exactly once per request. */
-    void send(Reply reply);
+    void send(SimResponse reply);
 
     /** Runs {@code task} on the connection's I/O thread after {@code delay}, holding no thread meanwhile. */
     void after(Duration delay, Runnable task);

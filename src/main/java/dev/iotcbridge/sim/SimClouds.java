@@ -113,17 +113,17 @@ public final class SimClouds {
         }
 
         @Override
-        Reply errorReply(SimError error) {
+        SimResponse errorReply(SimError error) {
             ObjectNode body = Json.MAPPER.createObjectNode();
             body.put("code", error.status());
             body.put("message", error.message());
             Map<String, String> headers = error.retryAfterSeconds().isPresent()
                     ? Map.of("Retry-After", Integer.toString(error.retryAfterSeconds().getAsInt())) : Map.of();
-            return Reply.json(error.status(), body, headers);
+            return SimResponse.json(error.status(), body, headers);
         }
 
         @Override
-        Reply serve(SimRequest request) {
+        SimResponse serve(SimRequest request) {
             String[] p = Query.segments(request.rawPath());
             if (!request.method().equals("POST")) {
                 return bad(405, "the downlink APIs take POST");
@@ -150,7 +150,7 @@ public final class SimClouds {
             return bad(404, "no downlink API at " + request.rawPath());
         }
 
-        private Reply theThingsStack(SimRequest r, String device, JsonNode body) {
+        private SimResponse theThingsStack(SimRequest r, String device, JsonNode body) {
             if (!bearer(r.header("authorization"))) {
                 return bad(401, "Authorization: Bearer <API key with traffic write rights> is required");
             }
@@ -167,10 +167,10 @@ public final class SimClouds {
                 accept(new Downlink("the-things-stack", device, port.asInt(), HexFormat.of().formatHex(bytes.get()),
                         d.path("confirmed").asBoolean(false), clock.instant()));
             }
-            return Reply.json(200, Json.MAPPER.createObjectNode());
+            return SimResponse.json(200, Json.MAPPER.createObjectNode());
         }
 
-        private Reply chirpStack(SimRequest r, String devEui, JsonNode body) {
+        private SimResponse chirpStack(SimRequest r, String devEui, JsonNode body) {
             String auth = r.header("grpc-metadata-authorization");
             if (!bearer(auth == null ? r.header("authorization") : auth)) {
                 return bad(401, "Grpc-Metadata-Authorization: Bearer <API token> is required");
@@ -185,10 +185,10 @@ public final class SimClouds {
                     item.path("confirmed").asBoolean(false), clock.instant()));
             ObjectNode answer = Json.MAPPER.createObjectNode();
             answer.put("id", UUID.randomUUID().toString());
-            return Reply.json(200, answer);
+            return SimResponse.json(200, answer);
         }
 
-        private Reply helium(String device, JsonNode body) {
+        private SimResponse helium(String device, JsonNode body) {
             Optional<byte[]> bytes = base64(body.get("payload_raw"));
             JsonNode port = body.get("port");
             if (bytes.isEmpty() || port == null || !port.isInt()) {
@@ -196,10 +196,10 @@ public final class SimClouds {
             }
             accept(new Downlink("helium", device, port.asInt(), HexFormat.of().formatHex(bytes.get()),
                     body.path("confirmed").asBoolean(false), clock.instant()));
-            return new Reply(200, Map.of("Content-Type", "text/plain"), "Downlink scheduled".getBytes(StandardCharsets.UTF_8), false);
+            return new SimResponse(200, Map.of("Content-Type", "text/plain"), "Downlink scheduled".getBytes(StandardCharsets.UTF_8), false);
         }
 
-        private Reply loriot(SimRequest r, JsonNode body) {
+        private SimResponse loriot(SimRequest r, JsonNode body) {
             if (!bearer(r.header("authorization"))) {
                 return bad(401, "Authorization: Bearer <application token> is required");
             }
@@ -212,10 +212,10 @@ public final class SimClouds {
             }
             accept(new Downlink("loriot", body.get("EUI").textValue(), port.asInt(), data.textValue().toLowerCase(),
                     body.path("confirmed").asBoolean(false), clock.instant()));
-            return Reply.json(200, Json.MAPPER.createObjectNode());
+            return SimResponse.json(200, Json.MAPPER.createObjectNode());
         }
 
-        private Reply bad(int status, String message) {
+        private SimResponse bad(int status, String message) {
             return errorReply(SimError.of(status, status * 1000, "Refused", message));
         }
     }

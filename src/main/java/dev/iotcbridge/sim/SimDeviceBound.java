@@ -23,9 +23,9 @@ final class SimDeviceBound {
     private final DeviceRegistry registry;
     private final DeviceKeys keys;
     private final HubId hub;
-    private final Function<SimError, Reply> errors;
+    private final Function<SimError, SimResponse> errors;
 
-    SimDeviceBound(SimCommands commands, DeviceRegistry registry, DeviceKeys keys, HubId hub, Function<SimError, Reply> errors) {
+    SimDeviceBound(SimCommands commands, DeviceRegistry registry, DeviceKeys keys, HubId hub, Function<SimError, SimResponse> errors) {
         this.commands = commands;
         this.registry = registry;
         this.keys = keys;
@@ -39,7 +39,7 @@ final class SimDeviceBound {
                 && path[3].equalsIgnoreCase("deviceBound");
     }
 
-    Reply serve(SimRequest request, String[] path, String host, String apiVersion, Instant now) {
+    SimResponse serve(SimRequest request, String[] path, String host, String apiVersion, Instant now) {
         if (apiVersion == null) {
             return errors.apply(SimError.argumentInvalid("The api-version query parameter is missing or not supported."));
         }
@@ -75,13 +75,13 @@ final class SimDeviceBound {
             return errors.apply(SimError.of(404, 404000, "NotFound", "Settle a message with DELETE .../deviceBound/{etag}"
                     + "[?reject] or POST .../deviceBound/{etag}/abandon."));
         }
-        return settled == SimCommands.Settled.DONE ? Reply.NO_CONTENT : errors.apply(SimError.lockLost());
+        return settled == SimCommands.Settled.DONE ? SimResponse.NO_CONTENT : errors.apply(SimError.lockLost());
     }
 
-    private Reply receive(String deviceId, Instant now) {
+    private SimResponse receive(String deviceId, Instant now) {
         Optional<SimCommands.Locked> next = commands.receive(deviceId, now);
         if (next.isEmpty()) {
-            return Reply.NO_CONTENT;
+            return SimResponse.NO_CONTENT;
         }
         SimCommands.Command c = next.get().command();
         Map<String, String> headers = new LinkedHashMap<>();
@@ -95,6 +95,6 @@ final class SimDeviceBound {
         headers.put("iothub-sequencenumber", Long.toString(c.sequenceNumber()));
         headers.put("iothub-ack", "none");
         headers.put("iothub-app-method-name", c.methodName());
-        return new Reply(200, headers, c.payload(), false);
+        return new SimResponse(200, headers, c.payload(), false);
     }
 }

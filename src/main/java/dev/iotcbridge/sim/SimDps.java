@@ -24,12 +24,15 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
- * The simulated Device Provisioning Service's device API (reference §3): register, poll the operation, look up a
+ * The simulated Device Provisioning Service's device API (docs/azure-protocol.md, section 2): register, poll the operation, look up a
  * registration. Its fault controls, and the counters a test needs to check a client's registration cap.
  */
 public final class SimDps {
 
-    /** Reference §6: up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an alphanumeric or '-'. */
+    /**
+     * A registration id (docs/azure-protocol.md, section 2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
+     * alphanumeric or '-'.
+     */
     private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
     private static final Set<String> API_VERSIONS = Set.of("2018-11-01", "2019-03-31", "2021-06-01", "2021-10-01");
     private static final int MAX_BODY_BYTES = 64 * 1024;
@@ -58,7 +61,7 @@ public final class SimDps {
     private final DeviceRegistry registry;
     private final DeviceKeys keys;
     private final Function<HubId, String> hubHosts;
-    private final Function<SimRequest, Reply> admin;
+    private final Function<SimRequest, SimResponse> admin;
     private final int retryAfterSeconds;
     private final boolean assignAtOnce;
     private final Duration operationTtl;
@@ -76,7 +79,7 @@ public final class SimDps {
     private volatile HubId forcedHub;
 
     SimDps(SimulatorOptions options, String idScope, DeviceRegistry registry, DeviceKeys keys,
-           Function<HubId, String> hubHosts, Function<SimRequest, Reply> admin, Clock clock, EventLoops loops,
+           Function<HubId, String> hubHosts, Function<SimRequest, SimResponse> admin, Clock clock, EventLoops loops,
            SslContext tls, Executor adminWork) {
         this.idScope = idScope;
         this.registry = registry;
@@ -191,12 +194,12 @@ public final class SimDps {
         }
 
         @Override
-        Reply errorReply(SimError error) {
+        SimResponse errorReply(SimError error) {
             return ErrorBodies.dps(error, clock.instant());
         }
 
         @Override
-        Reply serve(SimRequest request) {
+        SimResponse serve(SimRequest request) {
             if (exempt(request)) {
                 return admin.apply(request);
             }
@@ -239,7 +242,7 @@ public final class SimDps {
             return lookup(registrationId);
         }
 
-        private Reply register(SimRequest call, String registrationId, byte[] body, Instant now) {
+        private SimResponse register(SimRequest call, String registrationId, byte[] body, Instant now) {
             if (body == null) {
                 return errorReply(SimError.argumentInvalid("The request body is too large."));
             }
@@ -269,7 +272,7 @@ public final class SimDps {
             Ticket ticket = (Ticket) tickets.get(call);
             String operationId = "5." + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()) + "." + UUID.randomUUID();
             if (assignAtOnce) {
-                return Reply.json(200, operationJson(operationId, registrationId, device, outcome));
+                return SimResponse.json(200, operationJson(operationId, registrationId, device, outcome));
             }
             Operation op = new Operation(operationId, registrationId, outcome, now, now.plusSeconds(retryAfterSeconds), ticket);
             tickets.put(call, HANDED_OVER); // in flight until its outcome is polled
@@ -278,7 +281,7 @@ public final class SimDps {
             return assigning(operationId);
         }
 
-        private Reply poll(SimRequest request, String registrationId, String operationId, Instant now) {
+        private SimResponse poll(SimRequest request, String registrationId, String operationId, Instant now) {
             Operation op = operations.get(operationId);
             if (op == null || !op.registrationId().equalsIgnoreCase(registrationId)) {
                 return errorReply(SimError.of(404, 404000, "NotFound", "Unknown operation " + operationId + "."));
@@ -288,23 +291,23 @@ public final class SimDps {
             }
             tickets.put(request, op.ticket());
             SimDevice device = registry.getOrCreate(op.registrationId());
-            return Reply.json(200, operationJson(operationId, op.registrationId(), device, op.outcome()));
+            return SimResponse.json(200, operationJson(operationId, op.registrationId(), device, op.outcome()));
         }
 
-        private Reply lookup(String registrationId) {
+        private SimResponse lookup(String registrationId) {
             Optional<SimDevice.Registration> last = registry.find(registrationId).flatMap(SimDevice::lastRegistration);
             if (last.isEmpty()) {
                 return errorReply(SimError.of(404, 404000, "NotFound", "No registration for " + registrationId + "."));
             }
             SimDevice device = registry.getOrCreate(registrationId);
-            return Reply.json(200, registrationState(device.id(), device, last.get()));
+            return SimResponse.json(200, registrationState(device.id(), device, last.get()));
         }
 
-        private Reply assigning(String operationId) {
+        private SimResponse assigning(String operationId) {
             ObjectNode json = Json.MAPPER.createObjectNode();
             json.put("operationId", operationId);
             json.put("status", "assigning");
-            return Reply.json(202, json, Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
+            return SimResponse.json(202, json, Map.of("Retry-After", Integer.toString(retryAfterSeconds)));
         }
     }
 
@@ -317,7 +320,7 @@ public final class SimDps {
         return json;
     }
 
-    /** The DeviceRegistrationResult (reference §3.3). */
+    /** The DeviceRegistrationResult (docs/azure-protocol.md, section 2). */
     private ObjectNode registrationState(String registrationId, SimDevice device, SimDevice.Registration outcome) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("registrationId", registrationId);

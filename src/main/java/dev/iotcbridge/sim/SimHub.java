@@ -15,8 +15,9 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 
 /**
- * One simulated IoT hub: the HTTPS send-event API (reference §4) and the cloud-to-device API ({@link SimDeviceBound})
- * for the devices DPS assigned to it, and its fault controls. Its name, as DPS returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
+ * One simulated IoT hub: the HTTPS send-event API (docs/azure-protocol.md, section 3) and the cloud-to-device API
+ * ({@link SimDeviceBound}, section 4) for the devices DPS assigned to it, and its fault controls. Its name, as DPS
+ * returns it in {@code assignedHub}, is {@code 127.0.0.1:<port>}.
  */
 public final class SimHub {
 
@@ -128,12 +129,12 @@ public final class SimHub {
         }
 
         @Override
-        Reply errorReply(SimError error) {
+        SimResponse errorReply(SimError error) {
             return ErrorBodies.hub(error, errorStyle, clock.instant());
         }
 
         @Override
-        Reply serve(SimRequest request) {
+        SimResponse serve(SimRequest request) {
             byte[] body = request.body();
             String[] path = Query.segments(request.rawPath());
             if (SimDeviceBound.matches(path)) {
@@ -181,11 +182,11 @@ public final class SimHub {
             telemetry.record(new SimMessage(deviceId, id, host, new String(body, StandardCharsets.UTF_8),
                     message.properties, message.system("iothub-messageid"), message.system("iothub-contenttype"),
                     message.system("iothub-contentencoding"), message.system("dt-subject"), now));
-            return Reply.NO_CONTENT;
+            return SimResponse.NO_CONTENT;
         }
     }
 
-    /** The message properties carried in headers (reference §4.2). */
+    /** The message properties carried in headers (docs/azure-protocol.md, section 3). */
     private record Message(Map<String, String> properties, Map<String, String> systemProperties, int propertyBytes) {
 
         private static final Set<String> SYSTEM = Set.of("iothub-messageid", "iothub-correlationid",

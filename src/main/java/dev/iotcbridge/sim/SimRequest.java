@@ -14,15 +14,13 @@ final class SimRequest {
     private final String rawQuery;
     private final Map<String, String> headers;
     private final byte[] body;
-    private final boolean keepAlive;
 
     /**
      * @param target    the request-target as sent: {@code /path?query}, or an absolute URI
      * @param headers   first value of each header, by lower-cased name
      * @param body      null when the body was longer than the service's limit (it was read and dropped)
-     * @param keepAlive whether the connection stays open after the answer
      */
-    SimRequest(String method, String target, Map<String, String> headers, byte[] body, boolean keepAlive) {
+    SimRequest(String method, String target, Map<String, String> headers, byte[] body) {
         this.method = method;
         String pathAndQuery = originForm(target);
         int q = pathAndQuery.indexOf('?');
@@ -30,7 +28,6 @@ final class SimRequest {
         this.rawQuery = q < 0 ? null : pathAndQuery.substring(q + 1);
         this.headers = headers;
         this.body = body;
-        this.keepAlive = keepAlive;
     }
 
     String method() {
@@ -60,10 +57,6 @@ final class SimRequest {
     /** The body, or null when it was longer than the service's limit. */
     byte[] body() {
         return body;
-    }
-
-    boolean keepAlive() {
-        return keepAlive;
     }
 
     @Override

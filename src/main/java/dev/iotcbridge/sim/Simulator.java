@@ -26,9 +26,10 @@ import javax.net.ssl.X509TrustManager;
 
 /**
  * An IoT Central application in a box, for local runs and tests: a DPS and two IoT hubs on loopback that answer
- * as the real services do (reference §3-4), verify every SAS token against keys derived from the group key, print
- * each telemetry event, and offer IoT Central's manual failover and fault controls; commands queued as IoT Central
- * queues them for offline devices, and stand-ins for the clouds' downlink APIs that print what reaches them.
+ * as the real services do (docs/azure-protocol.md, sections 2 to 4), verify every SAS token against keys derived from
+ * the group key, print each telemetry event, and offer IoT Central's manual failover and fault controls; commands
+ * queued as IoT Central queues them for offline devices, and stand-ins for the clouds' downlink APIs that print what
+ * reaches them.
  *
  * <pre>{@code
  * try (Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(System.out::println).build())) {
@@ -312,7 +313,7 @@ public final class Simulator implements AutoCloseable {
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 
-    private Reply adminOverHttp(SimRequest request) {
+    private SimResponse adminOverHttp(SimRequest request) {
         String path = request.rawPath().substring("/sim".length());
         StringBuilder decoded = new StringBuilder();
         for (String segment : Query.segments(path)) {
@@ -320,7 +321,7 @@ public final class Simulator implements AutoCloseable {
         }
         AdminResponse response = admin.handle(request.method(), decoded.toString(), Query.parse(request.rawQuery()),
                 request.body());
-        return new Reply(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
+        return new SimResponse(response.status(), Map.of("Content-Type", AdminResponse.CONTENT_TYPE),
                 response.json().getBytes(StandardCharsets.UTF_8), false);
     }
 

@@ -20,8 +20,8 @@ import net.thisptr.jackson.jq.exception.JsonQueryException;
 import net.thisptr.jackson.jq.exception.JsonQueryUserException;
 
 /**
- * A compiled transform. Per call it only creates a child scope holding $query, $headers and $path; the program,
- * $route, $config and every function were prepared at load.
+ * A compiled transform. Per call it only creates a child scope holding $query, $headers (each built if the program
+ * reads it) and $path; the program, $route, $config and every function were prepared at load.
  *
  * <p>Whose fault a failure is (the answer's status):
  * <ul>
@@ -86,8 +86,9 @@ final class JqRouteTransform implements RouteTransform {
     @Override
     public List<JsonNode> apply(JsonNode input, TransformVariables variables, int maxOutputs) {
         Scope scope = Scope.newChildScope(routeScope);
-        scope.setValue("query", stringObject(variables.query()));
-        scope.setValue("headers", stringObject(variables.headers()));
+        // built when the program reads them, once per call: most read $query, none of the shipped ones $headers
+        scope.setValue("query", variables::queryJson);
+        scope.setValue("headers", variables::headersJson);
         scope.setValue("path", TextNode.valueOf(variables.path()));
         List<JsonNode> outputs = new ArrayList<>(2);
         EvaluationBudget budget = new EvaluationBudget(limits);

@@ -37,7 +37,7 @@ public final class JqTransformCatalog implements TransformCatalog {
      *
      * @throws IllegalArgumentException when the folder does not exist
      */
-    public static JqTransformCatalog load(Path transformsDir, Settings settings, TransformLimits limits) {
+    static JqTransformCatalog load(Path transformsDir, Settings settings, TransformLimits limits) {
         TransformLoader loader = new TransformLoader(transformsDir, settings, limits);
         Map<String, RouteTransform> routes = new TreeMap<>();
         loader.readAll().forEach((route, source) -> routes.put(route, loader.load(route, source)));

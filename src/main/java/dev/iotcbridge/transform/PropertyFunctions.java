@@ -10,10 +10,10 @@ import net.thisptr.jackson.jq.Scope;
 
 /**
  * {@code hub_properties}: turns an object of metadata into message properties IoT Hub accepts. Over HTTPS a
- * property travels as a header, whose names and values may only hold the characters of reference §4.2; real
- * metadata often holds others (a Particle event name {@code sensor/temp}, a Sigfox operator name with a space).
- * Refusing the message for its metadata would lose the telemetry, so values are percent-encoded instead
- * ({@code sensor%2Ftemp}), which keeps them readable and reversible. Nulls are dropped, scalars become text.
+ * property travels as a header, whose names and values may only hold the characters docs/azure-protocol.md
+ * (section 3) lists; real metadata often holds others (a Particle event name {@code sensor/temp}, a Sigfox operator
+ * name with a space). Refusing the message for its metadata would lose the telemetry, so values are percent-encoded
+ * instead ({@code sensor%2Ftemp}), which keeps them readable and reversible. Nulls are dropped, scalars become text.
  */
 final class PropertyFunctions {
 

@@ -66,7 +66,7 @@ public final class ReloadingTransformCatalog implements TransformCatalog {
         return watch(transformsDir, settings, TransformLimits.defaults());
     }
 
-    public static ReloadingTransformCatalog watch(Path transformsDir, Settings settings, TransformLimits limits) {
+    static ReloadingTransformCatalog watch(Path transformsDir, Settings settings, TransformLimits limits) {
         return new ReloadingTransformCatalog(new TransformLoader(transformsDir, settings, limits), true);
     }
 

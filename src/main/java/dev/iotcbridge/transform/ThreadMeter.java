@@ -3,7 +3,7 @@ package dev.iotcbridge.transform;
 import java.lang.management.ManagementFactory;
 
 /** Reads the calling thread's CPU time and allocated bytes; injectable so that tests control time. */
-public interface ThreadMeter {
+interface ThreadMeter {
 
     /** CPU time the calling thread has used, in nanoseconds (any origin). */
     long cpuNanos();

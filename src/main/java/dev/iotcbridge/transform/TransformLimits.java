@@ -12,7 +12,7 @@ import java.util.Objects;
  *                        reports per-thread allocation (HotSpot does)
  * @param meter           where CPU time and allocation are read; {@link ThreadMeter#current()} outside tests
  */
-public record TransformLimits(Duration cpuBudget, long allocationBudget, ThreadMeter meter) {
+record TransformLimits(Duration cpuBudget, long allocationBudget, ThreadMeter meter) {
 
     /** 250 ms of CPU: a hundred thousand times what a webhook transform needs, and far below the senders' timeouts. */
     public static final Duration DEFAULT_CPU_BUDGET = Duration.ofMillis(250);

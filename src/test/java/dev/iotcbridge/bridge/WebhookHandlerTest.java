@@ -132,6 +132,24 @@ class WebhookHandlerTest {
         assertTrue(hub.delivered.isEmpty());
     }
 
+    /** The body's bytes are parsed as UTF-8 and nothing else: no guess of UTF-16 or UTF-32 from where the zeros are. */
+    @Test
+    void aBodyInUtf16OrUtf32IsRefusedNotGuessed() throws Exception {
+        for (byte[] body : new byte[][] {
+                {0x00, '{', 0x00, '}'},                            // UTF-16BE without a byte order mark
+                {'{', 0x00, '}', 0x00},                            // UTF-16LE
+                {0x00, 0x00, 0x00, '{', 0x00, 0x00, 0x00, '}'},    // UTF-32BE
+                {(byte) 0xFE, (byte) 0xFF, 0x00, '{', 0x00, '}'}}) { // UTF-16BE with its byte order mark
+            WebhookResponse r = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of("content-type", "application/json"), body));
+            assertEquals(400, r.status(), r.bodyText());
+            assertTrue(r.bodyText().contains("not valid UTF-8") || r.bodyText().contains("CTRL-CHAR, code 0"), r.bodyText());
+        }
+        WebhookResponse bom = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of("content-type", "application/json"),
+                ("\uFEFF{\"messages\": [{\"deviceId\": \"bom\", \"telemetry\": {\"t\": \"\u00e9\"}}]}").getBytes(StandardCharsets.UTF_8)));
+        assertEquals(200, bom.status(), "a UTF-8 byte order mark is accepted: " + bom.bodyText());
+        assertEquals("{\"t\":\"\u00e9\"}", new String(hub.delivered.get(hub.delivered.size() - 1).body(), StandardCharsets.UTF_8));
+    }
+
     @Test
     void telemetryNestedBeyondTheLimitIsA400NotAStackOverflow() throws Exception {
         String deep = "[".repeat(10_000) + "]".repeat(10_000);

@@ -15,7 +15,7 @@ import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.iot.AzureAnswers;
 import dev.iotcbridge.iot.IotOptions;
 import dev.iotcbridge.iot.Sleeper;
-import dev.iotcbridge.net.HttpReply;
+import dev.iotcbridge.net.ReceivedResponse;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.io.IOException;
@@ -97,7 +97,7 @@ class AzureAnswersFuzzTest {
         Watch watch = Watch.get().secrets(Map.of(CANARY, "text of the hub's answer"), Map.of());
         watch.begin();
         AzureAnswers.HubDecision d = AzureAnswers.hubAnswer(
-                new HttpReply(status, headers, body.getBytes(StandardCharsets.UTF_8)), reprovisioned, NOW);
+                new ReceivedResponse(status, headers, body.getBytes(StandardCharsets.UTF_8)), reprovisioned, NOW);
         watch.see(d.reason());
         CallerText.check("the decision", d.reason(), shown);
         if (status >= 200 && status < 300) {

@@ -3,7 +3,7 @@ package dev.iotcbridge.iot;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.iotcbridge.error.BridgeException;
-import dev.iotcbridge.net.HttpReply;
+import dev.iotcbridge.net.ReceivedResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -32,7 +32,7 @@ public final class AzureAnswers {
      *
      * @param reprovisioned whether the call already re-provisioned the device
      */
-    public static HubDecision hubAnswer(HttpReply answer, boolean reprovisioned, Instant now) {
+    public static HubDecision hubAnswer(ReceivedResponse answer, boolean reprovisioned, Instant now) {
         HubClient client = new HubClient(null, InstantSource.fixed(now), 3600, 1, JSON);
         HubReply reply = client.reply(answer, null);
         FailurePolicy.Decision d = FailurePolicy.decide(reply, reprovisioned, now);
@@ -98,12 +98,12 @@ public final class AzureAnswers {
     }
 
     /**
-     * The sender's own check of a message before any attempt (header characters, ids): what a message the handler
-     * accepted must pass.
+     * The sender's own check of a message (header characters, ids): DeviceMessage's constructor, which every message
+     * the sender is given has passed; run again here on the message's parts so that a target asserts it, not assumes it.
      *
-     * @throws BridgeException when the sender refuses it
+     * @throws BridgeException when the sender would refuse it
      */
-    public static void senderCheck(DeviceMessage message) {
-        HubClient.check(message);
+    public static void senderCheck(DeviceMessage m) {
+        new DeviceMessage(m.deviceId(), m.modelId(), m.body(), m.creationTimeUtc(), m.component(), m.messageId(), m.properties());
     }
 }

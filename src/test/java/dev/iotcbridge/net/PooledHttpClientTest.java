@@ -49,7 +49,7 @@ class PooledHttpClientTest {
         return new DefaultHttpHeaders(false).add("Authorization", "SharedAccessSignature sr=x").add("iothub-app-k", "v");
     }
 
-    private static HttpReply post(PooledHttpClient c, Origin origin, String body, long timeoutNanos) throws Exception {
+    private static ReceivedResponse post(PooledHttpClient c, Origin origin, String body, long timeoutNanos) throws Exception {
         try {
             return c.post(origin, "/devices/d%3A1/messages/events?api-version=2021-04-12", headers(),
                     body.getBytes(StandardCharsets.UTF_8), timeoutNanos).get(20, TimeUnit.SECONDS);
@@ -65,7 +65,7 @@ class PooledHttpClientTest {
     @Test
     void sendsTheRequestAsGivenWithHostAndLength() throws Exception {
         try (ScriptedHttpServer server = new ScriptedHttpServer(r -> Act.answer(204, ""))) {
-            HttpReply reply = post(client, local(server.port()), "{\"t\":21.5}", TEN_SECONDS);
+            ReceivedResponse reply = post(client, local(server.port()), "{\"t\":21.5}", TEN_SECONDS);
 
             assertEquals(204, reply.status());
             assertTrue(reply.successful());
@@ -85,7 +85,7 @@ class PooledHttpClientTest {
         String head = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 40\r\n\r\n";
         String body = "{\"errorCode\":429001,\"message\":\"throttled\"}".substring(0, 40);
         try (ScriptedHttpServer server = new ScriptedHttpServer(r -> new Act((head + body).getBytes(StandardCharsets.ISO_8859_1), false))) {
-            HttpReply reply = post(client, local(server.port()), "{}", TEN_SECONDS);
+            ReceivedResponse reply = post(client, local(server.port()), "{}", TEN_SECONDS);
 
             assertEquals(429, reply.status());
             assertEquals("7", reply.headers().get("retry-after"));
@@ -113,7 +113,7 @@ class PooledHttpClientTest {
             return Act.answer(204, "");
         })) {
             post(client, local(server.port()), "{\"n\":1}", TEN_SECONDS);
-            HttpReply reply = post(client, local(server.port()), "{\"n\":2}", TEN_SECONDS);
+            ReceivedResponse reply = post(client, local(server.port()), "{\"n\":2}", TEN_SECONDS);
 
             assertEquals(204, reply.status());
             assertEquals(2, server.connections());
@@ -171,7 +171,7 @@ class PooledHttpClientTest {
     void tlsToATrustedCertificateNamingTheHost() throws Exception {
         HttpsServer https = https("127.0.0.1");
         try {
-            HttpReply reply = post(trustingSimulator, Origin.of("https", "127.0.0.1:" + https.getAddress().getPort()), "{}", TEN_SECONDS);
+            ReceivedResponse reply = post(trustingSimulator, Origin.of("https", "127.0.0.1:" + https.getAddress().getPort()), "{}", TEN_SECONDS);
             assertEquals(204, reply.status());
         } finally {
             https.stop(0);

@@ -12,27 +12,24 @@ import dev.iotcbridge.testing.HeldSender;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.HttpServerCodec;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * One connection's handler on an embedded channel, with the time the test sets: the stall timeouts (60 s for a body
+ * One connection's handlers on an embedded channel, with the time the test sets (the channel's clock): the stall timeouts (60 s for a body
  * that stops, 2 min between requests, none while the bridge itself works), and that every buffer the decoder hands
  * over is released whatever path the request took.
  */
 class WebhookChannelHandlerTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final AtomicLong now = new AtomicLong();
     private final HeldSender hub = new HeldSender(id -> id.startsWith("now-"));
     private EmbeddedChannel channel;
 
@@ -42,8 +39,9 @@ class WebhookChannelHandlerTest {
                 .route("echo", (body, vars) -> List.of(JSON.valueToTree(Map.of("deviceId", body.path("id").asText(), "telemetry", Map.of())))),
                 hub, Runnable::run);
         WebhookChannelHandler.Shared shared = new WebhookChannelHandler.Shared(new RequestRouter(Optional.empty(), 1000, false),
-                handler, Optional.empty(), Runnable::run, TimeUnit.SECONDS.toNanos(60), TimeUnit.SECONDS.toNanos(120), now::get);
-        channel = new EmbeddedChannel(new HttpServerCodec(), new WebhookChannelHandler(shared));
+                handler, Optional.empty(), Runnable::run, TimeUnit.SECONDS.toNanos(60));
+        channel = new EmbeddedChannel();
+        LocalServer.initConnection(channel.pipeline(), shared, Duration.ofSeconds(120));
     }
 
     @AfterEach
@@ -52,7 +50,6 @@ class WebhookChannelHandlerTest {
     }
 
     private void advance(Duration d) {
-        now.addAndGet(d.toNanos());
         channel.advanceTimeBy(d.toNanos(), TimeUnit.NANOSECONDS);
         channel.runScheduledPendingTasks();
     }

@@ -27,7 +27,7 @@ class MicrosoftDpsClientTest {
 
     private static final String MODEL = "dtmi:com:example:Thermostat;1";
 
-    /** The stock provider with the simulator's trust, as reference §5a suggests. */
+    /** The SDK's stock symmetric-key provider, with an SSL context that trusts the simulator's certificate. */
     private static final class TrustingSymmetricKey extends SecurityProviderSymmetricKey {
         TrustingSymmetricKey(byte[] deviceKey, String registrationId) {
             super(deviceKey, registrationId);

@@ -58,7 +58,7 @@ class ShippedTransformsTest {
     private static final Path GOLDEN = Path.of("src/test/resources/golden");
     /** Fixture folders whose route has another name. */
     private static final Map<String, String> ROUTE_OF_FOLDER = Map.of("iotc-bridge", "iotc");
-    /** DPS registration id rule (reference azure-wire-format.md §6), to check the placeholder fixtures stay invalid. */
+    /** DPS registration id rule (docs/azure-protocol.md, section 2), to check the placeholder fixtures stay invalid. */
     private static final Pattern DPS_ID = Pattern.compile("^[a-zA-Z0-9-._:]*[a-zA-Z0-9-]+$");
     private static final int MAX_OUTPUTS = 100;
 

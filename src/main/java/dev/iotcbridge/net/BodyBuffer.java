@@ -1,14 +1,15 @@
-package dev.iotcbridge.server;
+package dev.iotcbridge.net;
 
 import io.netty.buffer.ByteBuf;
 import java.util.Arrays;
 
 /**
- * A request body as it arrives, copied out of Netty's pooled buffers (which the caller releases at once) into the
- * array the handler takes. It grows as bytes come rather than trusting the announced length, so that a client
- * announcing the limit and sending nothing holds no more memory than what it sent.
+ * A request body as it arrives, with its limit: copied once out of Netty's pooled buffers (which the caller releases
+ * at once) into the array the request handler takes. It grows as bytes come rather than trusting the announced length,
+ * so that a client announcing the limit and sending nothing holds no more memory than what it sent. Both the local
+ * server and the simulator collect bodies with it.
  */
-final class BodyBuffer {
+public final class BodyBuffer {
 
     /** Webhooks are a few KB: most bodies fit the first array exactly and are never copied again. */
     private static final int FIRST_ARRAY_MAX = 64 * 1024;
@@ -19,14 +20,14 @@ final class BodyBuffer {
     private int size;
 
     /** @param announced the Content-Length, or -1 for a chunked body */
-    BodyBuffer(long announced, int limit) {
+    public BodyBuffer(long announced, int limit) {
         this.limit = limit;
         long first = announced >= 0 ? Math.min(announced, FIRST_ARRAY_MAX) : FIRST_ARRAY_UNKNOWN_LENGTH;
         this.bytes = new byte[(int) Math.min(first, limit)];
     }
 
     /** Copies {@code piece}'s readable bytes; false, and nothing copied, when they would take the body past the limit. */
-    boolean append(ByteBuf piece) {
+    public boolean append(ByteBuf piece) {
         int n = piece.readableBytes();
         if (n > limit - size) {
             return false;
@@ -39,7 +40,7 @@ final class BodyBuffer {
         return true;
     }
 
-    byte[] toArray() {
+    public byte[] toArray() {
         return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
     }
 }

@@ -1,0 +1,50 @@
+package dev.iotcbridge.server;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpExpectationFailedEvent;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.codec.http.HttpUtil;
+
+/**
+ * Netty's answer to {@code Expect: 100-continue}, asking the router first: a request the bridge would refuse from its
+ * head (401, 404, 405, 413, 417) gets that answer instead of the 100, so the client never sends a body that would be
+ * thrown away. A refused request goes no further down the pipeline. One instance per connection.
+ */
+final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
+
+    private final RequestRouter router;
+    private ChannelHandlerContext ctx;
+    /** The answer for the request being refused, between {@link #acceptMessage} and {@link #rejectResponse}. */
+    private RequestRouter.Answer refusal;
+
+    ContinueUnlessRefused(RequestRouter router) {
+        this.router = router;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    protected HttpResponse acceptMessage(HttpRequest request) {
+        // the router runs again when the request goes on: only for requests with the header, which few clients send
+        if (router.route(request) instanceof RequestRouter.Answer refused) {
+            refusal = refused;
+            return null;
+        }
+        return super.acceptMessage(request); // a webhook, or the admin route (whose body is read and dropped)
+    }
+
+    @Override
+    protected HttpResponse rejectResponse(HttpRequest request) {
+        RequestRouter.Answer refused = refusal;
+        refusal = null;
+        // no body follows the refusal: the decoder is told (as Netty's aggregator does) and reads what comes next as
+        // the next request
+        ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+        return WebhookChannelHandler.http(refused.response(), !HttpUtil.isKeepAlive(request), false);
+    }
+}
