@@ -3,6 +3,8 @@
 #   TARGET   Class#method of dev.iotcbridge.fuzz (e.g. BodyParsingFuzzTest#anyBody), or the method alone;
 #            `scripts/fuzz.sh list` lists them
 #   MINUTES  how long to fuzz (libFuzzer's -max_total_time)
+#   scripts/fuzz.sh snapshot DIR   copies the compiled classes and the test classpath to DIR; with FUZZ_SNAPSHOT=DIR a
+#            campaign runs on that copy without building, so that builds during a long campaign change nothing under it
 # Runs Jazzer's own driver on the compiled tests, at the lowest CPU priority (the machine is shared). What the
 # fuzzer learns (the generated corpus) stays in target/fuzz/corpus/<Class>/<method> between runs; a finding is
 # written to src/test/resources/dev/iotcbridge/fuzz/<Class>Inputs/<method>/, where the regression run of
@@ -21,6 +23,16 @@ targets() {
 
 if [ $# -ge 1 ] && [ "$1" = list ]; then
   targets
+  exit 0
+fi
+if [ $# -ge 2 ] && [ "$1" = snapshot ]; then
+  mvn -q -B test-compile
+  mkdir -p "$2" target/fuzz
+  mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$2/classpath" >/dev/null
+  rm -rf "$2/classes" "$2/test-classes"
+  cp -r target/classes "$2/classes"
+  cp -r target/test-classes "$2/test-classes"
+  echo "snapshot in $2 ($(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ', with uncommitted changes'))"
   exit 0
 fi
 if [ $# -lt 2 ]; then
@@ -48,9 +60,13 @@ fi
 INSTRUMENT="dev.iotcbridge.**:com.fasterxml.jackson.core.**:com.fasterxml.jackson.databind.**:net.thisptr.jackson.jq.**:io.netty.handler.codec.**:okhttp3.**"
 
 mkdir -p target/fuzz
-mvn -q -B test-compile
-mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz/classpath >/dev/null
-classpath="target/test-classes:target/classes:$(cat target/fuzz/classpath)"
+if [ -n "${FUZZ_SNAPSHOT:-}" ]; then
+  classpath="$FUZZ_SNAPSHOT/test-classes:$FUZZ_SNAPSHOT/classes:$(cat "$FUZZ_SNAPSHOT/classpath")"
+else
+  mvn -q -B test-compile
+  mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz/classpath >/dev/null
+  classpath="target/test-classes:target/classes:$(cat target/fuzz/classpath)"
+fi
 corpus="target/fuzz/corpus/$class/$method"
 findings="src/test/resources/dev/iotcbridge/fuzz/${class}Inputs/$method"
 mkdir -p "$corpus" "$findings"
@@ -65,8 +81,8 @@ nice -n 19 java -Xmx2g -XX:+UseParallelGC \
   --target_class="dev.iotcbridge.fuzz.$class" --target_method="$method" \
   --instrumentation_includes="$INSTRUMENT" \
   --instrumentation_excludes="dev.iotcbridge.fuzz.**:dev.iotcbridge.faults.**:dev.iotcbridge.testing.**" \
-  -max_total_time=$((minutes * 60)) -timeout=10 -print_final_stats=1 "$@" \
-  "$corpus" >"$log" 2>&1 &
+  -max_total_time=$((minutes * 60)) -timeout=10 -print_final_stats=1 -artifact_prefix="$findings/" "$@" \
+  "$corpus" "$findings" >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null' INT TERM
 ticks=0
