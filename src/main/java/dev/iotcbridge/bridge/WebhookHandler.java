@@ -174,12 +174,17 @@ public final class WebhookHandler {
      *
      * @throws BridgeException naming what is wrong with the input or the transform
      */
-    public List<DeviceMessage> messages(WebhookRequest request) {
-        return call(route(request.route()), request).messages();
+    public Call preview(WebhookRequest request) {
+        Call call = call(route(request.route()), request);
+        // a call reads offers only where a downlink step or durable mode serves them; a preview shows them all
+        return new Call(call.messages(), offers(call.outputs(), call.messages()), call.outputs());
     }
 
-    /** A call's messages, and the downlinks its sender offers for their devices (none without a downlink step). */
-    private record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers) {
+    /**
+     * A call's messages, and the downlinks its sender offers for their devices (none without a downlink step), with
+     * the transform's outputs they came from.
+     */
+    public record Call(List<DeviceMessage> messages, List<DownlinkStep.Offer> offers, List<JsonNode> outputs) {
     }
 
     private Call call(RouteTransform transform, WebhookRequest request) {
@@ -189,7 +194,7 @@ public final class WebhookHandler {
                 request.path());
         List<JsonNode> outputs = transform.apply(body, variables, maxMessages);
         List<DeviceMessage> messages = validator.validate(transform.route(), outputs, maxMessages);
-        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages));
+        return new Call(messages, downlinks == null && intake.isEmpty() ? List.of() : offers(outputs, messages), outputs);
     }
 
     private static List<DownlinkStep.Offer> offers(List<JsonNode> outputs, List<DeviceMessage> messages) {

@@ -1,5 +1,6 @@
 package dev.iotcbridge.server;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -9,6 +10,7 @@ import dev.iotcbridge.bridge.BridgeRuntime;
 import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.downlink.DownlinkStep;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.iot.DeviceMessage;
 import dev.iotcbridge.iot.TelemetrySender;
@@ -80,9 +82,9 @@ final class TransformCommand {
                     throw new IllegalStateException("the transform command sends nothing");
                 };
                 WebhookHandler handler = new WebhookHandler(settings, transforms, nowhere, Runnable::run);
-                List<DeviceMessage> messages = handler.messages(
+                WebhookHandler.Call call = handler.preview(
                         new WebhookRequest(route, path, query, Map.of("content-type", contentType), body));
-                out.println(JSON.writeValueAsString(canonical(messages)));
+                out.println(JSON.writeValueAsString(canonical(call)));
                 return 0;
             }
         } catch (BridgeException e) {
@@ -94,10 +96,17 @@ final class TransformCommand {
         }
     }
 
-    /** The messages as the canonical JSON a transform author wrote, after the bridge's normalisation. */
-    private static ArrayNode canonical(List<DeviceMessage> messages) throws IOException {
+    /**
+     * The messages as the canonical JSON a transform author wrote, after the bridge's normalisation, each with the
+     * downlink its sender offers for the device (the {@code downlink} field, as the transform wrote it).
+     */
+    private static ArrayNode canonical(WebhookHandler.Call call) throws IOException {
         ArrayNode array = JSON.createArrayNode();
-        for (DeviceMessage m : messages) {
+        Map<String, JsonNode> offers = new HashMap<>();
+        for (DownlinkStep.Offer o : call.offers()) {
+            offers.putIfAbsent(o.deviceId(), o.downlink());
+        }
+        for (DeviceMessage m : call.messages()) {
             ObjectNode o = array.addObject();
             o.put("deviceId", m.deviceId());
             o.set("telemetry", JSON.readTree(m.body()));
@@ -108,6 +117,10 @@ final class TransformCommand {
                 o.set("properties", JSON.valueToTree(m.properties()));
             }
             m.messageId().ifPresent(t -> o.put("messageId", t));
+            JsonNode offer = offers.remove(m.deviceId());
+            if (offer != null) {
+                o.set("downlink", offer);
+            }
         }
         return array;
     }

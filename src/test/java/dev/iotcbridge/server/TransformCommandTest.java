@@ -38,6 +38,22 @@ class TransformCommandTest {
     }
 
     @Test
+    void aDownlinkOfferIsShownBesideItsMessage(@TempDir Path dir) throws Exception {
+        Path bidir = Files.writeString(dir.resolve("bidir.json"),
+                "{\"device\": \"1A2B3C\", \"time\": 1544325853, \"data\": \"0102\", \"seqNumber\": 27, \"ack\": true}");
+        assertEquals(0, run("transform", "sigfox", bidir.toString()), err.toString(StandardCharsets.UTF_8));
+        JsonNode downlink = printed().get(0).get("downlink");
+        assertEquals("{{hex}}", downlink.get("answer").get("1A2B3C").get("downlinkData").asText(), downlink.toString());
+        assertEquals(8, downlink.get("exactBytes").asInt());
+
+        out.reset();
+        Path uplink = Files.writeString(dir.resolve("uplink.json"),
+                "{\"device\": \"1A2B3C\", \"time\": 1544325853, \"data\": \"0102\", \"seqNumber\": 28, \"ack\": false}");
+        assertEquals(0, run("transform", "sigfox", uplink.toString()));
+        assertEquals(null, printed().get(0).get("downlink"), "no downlink asked for, none offered");
+    }
+
+    @Test
     void aSkippedEventPrintsAnEmptyArray() throws Exception {
         assertEquals(0, run("transform", "chirpstack", "src/test/resources/webhooks/chirpstack/v4-join-docs.json", "--query", "event=join"));
         assertEquals(0, printed().size());
