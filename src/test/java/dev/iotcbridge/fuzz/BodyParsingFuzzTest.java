@@ -69,7 +69,7 @@ class BodyParsingFuzzTest {
             for (String type : List.of("application/json", "application/x-www-form-urlencoded")) {
                 for (String body : List.of("{\"a\": [1, 2.5e3, \"x\"]}", "a=1&b=%41", "{\"a\": 1, \"a\": 2}", "[1,", "\u00ff")) {
                     try {
-                        l.handler().messages(new WebhookRequest("probe", "", Map.of(), Map.of("content-type", type),
+                        l.handler().preview(new WebhookRequest("probe", "", Map.of(), Map.of("content-type", type),
                                 body.getBytes(StandardCharsets.UTF_8)));
                     } catch (BadInputException expected) {
                         // a refusal warms its path too
@@ -114,7 +114,7 @@ class BodyParsingFuzzTest {
         SEEN.clear();
         long before = Inputs.allocated();
         try {
-            List<?> messages = limits.handler().messages(new WebhookRequest("probe", "", Map.of(), headers, body));
+            List<?> messages = limits.handler().preview(new WebhookRequest("probe", "", Map.of(), headers, body)).messages();
             assertTrue(messages.isEmpty());
             assertEquals(1, SEEN.size(), "the transform ran once on the parsed body");
             checkParsed(SEEN.get(0), mediaType(contentType), body, limits, shown);

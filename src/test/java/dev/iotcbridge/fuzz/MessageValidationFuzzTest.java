@@ -77,7 +77,7 @@ class MessageValidationFuzzTest {
 
         Watch.get().secrets(Map.of(), Map.of()).begin();
         try {
-            List<DeviceMessage> accepted = HANDLER.messages(CALL);
+            List<DeviceMessage> accepted = HANDLER.preview(CALL).messages();
             AcceptedMessages.check("gen", accepted, shown);
         } catch (BadInputException e) {
             Watch.get().see(e.getMessage());
