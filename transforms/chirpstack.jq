@@ -58,7 +58,8 @@ else
              else error("chirpstack: data must be a base64 string, got \(type)") end) as $hex
   | (if (.object | type) == "object" then .object
      elif (.objectJSON | type) == "string" and .objectJSON != "" then
-       (.objectJSON | try fromjson catch error("chirpstack: objectJSON is not valid JSON"))
+       # [...] closes the try, or it would also catch what fails later (docs/transform-functions.md#errors)
+       ([.objectJSON | try fromjson catch error("chirpstack: objectJSON is not valid JSON")] | .[0])
      else null end) as $decoded
   | telemetry($decoded; $hex) as $telemetry
   | if $telemetry == null then empty else

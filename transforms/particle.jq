@@ -25,7 +25,7 @@ else
        | .data
        | if type == "object" then .
          elif type == "string" then
-           (try fromjson catch null) as $value
+           ([try fromjson catch null] | .[0]) as $value # [...] closes the try (docs/transform-functions.md#errors)
            | if ($value | type) == "object" then $value
              elif ($value | type) == "number" or ($value | type) == "boolean" then {($name): $value}
              else {($name): .} end

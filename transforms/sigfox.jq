@@ -20,7 +20,8 @@
 
 def setting($name): $query[$name] // $config[$name];
 def text: if type == "number" then tostring else . end;
-def nonzero: if . == null then null else (text | tonumber? // null) | if . == 0 then null else . end end;
+# [...] closes the try: jackson-jq's try also catches what fails after it (docs/transform-functions.md#errors)
+def nonzero: if . == null then null else ([text | tonumber?] | .[0]) | if . == 0 then null else . end end;
 
 if type != "object" then error("sigfox: the body must be a JSON object (the callback's body template), got \(type)")
 elif has("data") | not then
@@ -39,7 +40,7 @@ else
      else error("sigfox: setting raw_payload must be forward or skip, got \(setting("raw_payload"))") end) as $telemetry
   | if $telemetry == null then empty else
       (if (.computedLocation | type) == "object" and .computedLocation.lat != null and .computedLocation.lng != null
-          and (.computedLocation.status // 1 | text | tonumber? // 1) == 1
+          and (([.computedLocation.status // 1 | text | tonumber?] | .[0]) // 1) == 1
        then {lat: (.computedLocation.lat | text | tonumber), lon: (.computedLocation.lng | text | tonumber)}
        elif (.fixedLat | nonzero) != null and (.fixedLng | nonzero) != null
        then {lat: (.fixedLat | nonzero), lon: (.fixedLng | nonzero)}

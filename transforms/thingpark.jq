@@ -11,7 +11,8 @@
 #   model_id, payload_config, raw_payload (forward | skip)
 
 def setting($name): $query[$name] // $config[$name];
-def num: if type == "string" then (tonumber? // null) else . end;
+# [...] closes the try: jackson-jq's try also catches what fails after it (docs/transform-functions.md#errors)
+def num: if type == "string" then ([tonumber?] | .[0]) else . end;
 def geopoint($lat; $lon; $alt):
   if ($lat | num) == null or ($lon | num) == null then null
   else {lat: ($lat | num), lon: ($lon | num)} + (if ($alt | num) != null then {alt: ($alt | num)} else {} end) end;

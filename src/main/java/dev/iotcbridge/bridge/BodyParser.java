@@ -65,6 +65,10 @@ final class BodyParser {
                 + " is not supported: send application/json or application/x-www-form-urlencoded");
     }
 
+    private static boolean bomAt(byte[] body, int i) {
+        return body.length >= i + 3 && body[i] == (byte) 0xEF && body[i + 1] == (byte) 0xBB && body[i + 2] == (byte) 0xBF;
+    }
+
     private JsonNode json(byte[] body) {
         if (body.length == 0) {
             throw BadInputException.badRequest("body is empty: expected a JSON document");
@@ -75,8 +79,9 @@ final class BodyParser {
             throw BadInputException.badRequest("body is not valid UTF-8");
         }
         // a UTF-8 byte order mark, which some editors and senders write
-        int start = body.length >= 3 && body[0] == (byte) 0xEF && body[1] == (byte) 0xBB && body[2] == (byte) 0xBF ? 3 : 0;
-        try (JsonParser parser = Utf8.guessedAsUtf8(body, start)
+        int start = bomAt(body, 0) ? 3 : 0;
+        // a second mark is a U+FEFF in the text, an error; Jackson's byte reader would skip it as a mark: the String way
+        try (JsonParser parser = Utf8.guessedAsUtf8(body, start) && !bomAt(body, start)
                 ? mapper.createParser(body, start, body.length - start) // the bytes as they came: no String
                 // a NUL among the first bytes (never valid JSON) would make Jackson guess UTF-16 or UTF-32: the
                 // same bytes as text, so that the error names the NUL as it does for any other input
@@ -94,6 +99,9 @@ final class BodyParser {
                     + location(e));
         } catch (IOException e) {
             throw BadInputException.badRequest("body could not be read as JSON");
+        } catch (NumberFormatException e) {
+            // a number Jackson cannot hold as a BigDecimal (an exponent beyond an int) fails as the tree is built
+            throw BadInputException.badRequest("body is not acceptable JSON: " + firstLine(e.getMessage()));
         }
     }
 
@@ -178,7 +186,21 @@ final class BodyParser {
         return abbreviate(nl < 0 ? message : message.substring(0, nl));
     }
 
+    /**
+     * At most 160 characters of what the parser quotes from the body, its control characters written as \\u0000
+     * first: the message is logged, and a raw CR or ESC from the body would forge a log line or drive a terminal.
+     */
     private static String abbreviate(String s) {
-        return s.length() <= 160 ? s : s.substring(0, 160) + "...";
+        StringBuilder b = new StringBuilder(Math.min(s.length(), 170));
+        int i = 0;
+        for (; i < s.length() && b.length() < 160; i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return i < s.length() ? b + "..." : b.toString();
     }
 }

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * the webhook handler only adds the position of the message in its refusal. A refusal is a
  * {@link BadInputException} (400) naming the field and its rule.
  *
- * @param deviceId        registration id = hub device id; already validated against the DPS rules
+ * @param deviceId        registration id = hub device id, by the DPS rules ({@link HubHeaderRules#isDeviceId})
  * @param modelId         DTMI announced in the DPS registration payload, if known
  * @param body            the telemetry JSON, UTF-8: the hub message body as sent
  * @param creationTimeUtc ISO-8601 UTC with Z, sent as {@code iothub-app-iothub-creation-time-utc}
@@ -36,10 +36,15 @@ public record DeviceMessage(
     private static final Pattern COMPONENT = Pattern.compile("[A-Za-z](?:[A-Za-z0-9_]*[A-Za-z0-9])?");
     private static final int COMPONENT_MAX = 64;
 
-    /** @throws BadInputException when a property, the component, the message id or the timestamp cannot be sent */
+    /** @throws BadInputException when the device id, a property, the component, the message id or the timestamp cannot be sent */
     public DeviceMessage {
         Objects.requireNonNull(deviceId, "deviceId");
         Objects.requireNonNull(body, "body");
+        if (!HubHeaderRules.isDeviceId(deviceId)) {
+            // the handler validates ids, but a queued item is read back from storage, which another hand may have written
+            throw BadInputException.badRequest("device id '" + shown(deviceId) + "' is not a DPS registration id:"
+                    + " 1 to 128 letters, digits, '-', '.', '_' or ':', ending in a letter, digit or '-'");
+        }
         properties = Map.copyOf(properties);
         for (Map.Entry<String, String> p : properties.entrySet()) {
             if (!HubHeaderRules.isHeaderToken(p.getKey())) {

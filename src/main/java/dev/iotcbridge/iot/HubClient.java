@@ -64,7 +64,8 @@ final class HubClient {
         return http.post(link.hub.origin, link.events, headers, message.body(), wait).handle(this::reply);
     }
 
-    private HubReply reply(ReceivedResponse answer, Throwable failure) {
+    /** What one attempt got, from the hub's answer or the failure to get one (package-private: the fuzz tests feed it). */
+    HubReply reply(ReceivedResponse answer, Throwable failure) {
         if (failure != null) {
             Throwable cause = Completion.cause(failure);
             return HubReply.unreachable(cause instanceof IOException io ? io : new IOException(cause));

@@ -11,6 +11,9 @@ package dev.iotcbridge.iot;
  *     property out instead).</li>
  * <li>Message id ({@code iothub-messageid}): IoT Hub's rule for ids (reference source [S11]): 1 to 128 ASCII
  *     alphanumerics and {@code - : . + % _ # * ? ! ( ) , = @ ; $ '}.</li>
+ * <li>Device id: the DPS registration id, which becomes the hub device id and the path segment of every request
+ *     (https://learn.microsoft.com/azure/iot-dps/concepts-service#registration-id): 1 to 128 of
+ *     {@code A-Z a-z 0-9 - . _ :}, ending in a letter, digit or {@code -}.</li>
  * </ul>
  */
 public final class HubHeaderRules {
@@ -33,6 +36,18 @@ public final class HubHeaderRules {
     public static boolean isMessageId(String s) {
         return !s.isEmpty() && s.length() <= MESSAGE_ID_MAX && only(s, MESSAGE_ID_SYMBOLS);
     }
+
+    /** A DPS registration id: 1 to 128 of {@code A-Z a-z 0-9 - . _ :}, ending in a letter, digit or '-'. */
+    public static boolean isDeviceId(String s) {
+        if (s.isEmpty() || s.length() > DEVICE_ID_MAX || !only(s, "-._:")) {
+            return false;
+        }
+        char last = s.charAt(s.length() - 1);
+        return last != '.' && last != '_' && last != ':';
+    }
+
+    /** Longest registration id DPS accepts. */
+    public static final int DEVICE_ID_MAX = 128;
 
     private static boolean only(String s, String symbols) {
         for (int i = 0; i < s.length(); i++) {

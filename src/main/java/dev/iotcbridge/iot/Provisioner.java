@@ -74,8 +74,10 @@ final class Provisioner {
                     throw e;
                 }
                 // DPS at-scale guidance: honour retry-after, else exponential back-off with jitter. A throttled or
-                // failing lookup waits like a register would: going straight on would double the load on DPS.
-                Duration wait = e.retryAfter != null ? e.retryAfter : jittered(Duration.ofSeconds(1L << Math.min(attempt, 4)));
+                // failing lookup waits like a register would: going straight on would double the load on DPS. A
+                // Retry-After of no time (0, a date already past) is no guidance: honoured, it turned a 429 into a loop.
+                Duration wait = e.retryAfter != null && !e.retryAfter.isZero() && !e.retryAfter.isNegative() ? e.retryAfter
+                        : jittered(Duration.ofSeconds(1L << Math.min(attempt, 4)));
                 if (!deadline.allows(wait)) {
                     throw last;
                 }

@@ -25,6 +25,9 @@ final class RetryAfter {
             long seconds = Long.parseLong(v);
             return seconds < 0 ? null : min(Duration.ofSeconds(seconds));
         } catch (NumberFormatException notSeconds) {
+            if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                return MAX; // delta-seconds beyond a long: a valid, very long wait (RFC 9110 10.2.3), not an unreadable one
+            }
             try {
                 Duration d = Duration.between(now, ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
                 return d.isNegative() ? Duration.ZERO : min(d);

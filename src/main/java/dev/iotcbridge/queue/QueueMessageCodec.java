@@ -354,6 +354,19 @@ public final class QueueMessageCodec {
     }
 
     private static BadInputException notAnItem(String problem) {
-        return BadInputException.badRequest("the queue item is not a bridge message: " + problem);
+        return BadInputException.badRequest("the queue item is not a bridge message: " + visible(String.valueOf(problem)));
+    }
+
+    /** A parser's words can quote the item (Jackson's "Unrecognized token"): its control characters made visible. */
+    private static String visible(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", c));
+            } else {
+                b.appendCodePoint(c);
+            }
+        });
+        return b.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.iotcbridge.transform;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 
 /**
  * The bytes a decoding function reads: a jq array of integers 0..255, or a hex string (as payloads carry them).
@@ -85,12 +86,15 @@ abstract sealed class ByteSource {
         }
     }
 
+    private static final BigDecimal BYTE_MAX = BigDecimal.valueOf(255);
+
     static int checkedByte(String function, JsonNode element, int index) throws TransformFunctionException {
         if (element != null && element.isNumber()) {
             if (element.canConvertToInt()) {
-                double d = element.asDouble();
-                if (d == Math.rint(d) && d >= 0 && d <= 255) {
-                    return (int) d;
+                // exact: a double would round 1.0000000000000000001 (a BigDecimal from the body) to the byte 1
+                BigDecimal v = element.decimalValue();
+                if (v.signum() >= 0 && v.compareTo(BYTE_MAX) <= 0 && v.stripTrailingZeros().scale() <= 0) {
+                    return v.intValue();
                 }
             }
         }

@@ -137,7 +137,7 @@ final class JqRouteTransform implements RouteTransform {
     private static String message(JsonQueryException e) {
         String m = e instanceof JsonQueryUserException u && u.getMessageAsJsonNode().isTextual()
                 ? u.getMessageAsJsonNode().textValue() : e.getMessage();
-        return JsonText.clip(m == null ? e.getClass().getSimpleName() : m.strip(), MAX_MESSAGE);
+        return JsonText.visible(m == null ? e.getClass().getSimpleName() : m.strip(), MAX_MESSAGE);
     }
 
     static ObjectNode stringObject(Map<String, String> values) {

@@ -23,6 +23,27 @@ final class JsonText {
         return v.isNull() ? "null" : type + " " + (text.length() > MAX ? text.substring(0, MAX) + "..." : text);
     }
 
+    /**
+     * At most {@code max} characters of {@code s}, its control characters written as \\u0000 first: the text ends up
+     * in a response and a log line, where a raw CR or ESC from a body would forge a line or drive a terminal.
+     */
+    static String visible(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(Math.min(s.length(), max + 8));
+        int i = 0;
+        for (; i < s.length() && b.length() < max; i++) {
+            char c = s.charAt(i);
+            if (Character.isISOControl(c)) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return i < s.length() ? b + "..." : b.toString();
+    }
+
     static String clip(String s, int max) {
         if (s == null) {
             return "";

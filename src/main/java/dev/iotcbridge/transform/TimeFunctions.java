@@ -42,9 +42,9 @@ final class TimeFunctions {
 
     static void register(Scope scope) {
         scope.addFunction("utc_seconds", 0, BinaryFunctions.simple("utc_seconds", in -> format("utc_seconds",
-                epoch("utc_seconds", in, "seconds").movePointRight(3))));
+                epoch("utc_seconds", in, "seconds"), 3)));
         scope.addFunction("utc_millis", 0, BinaryFunctions.simple("utc_millis", in -> format("utc_millis",
-                epoch("utc_millis", in, "milliseconds"))));
+                epoch("utc_millis", in, "milliseconds"), 0)));
         scope.addFunction("utc_iso", 0, BinaryFunctions.simple("utc_iso", TimeFunctions::utcIso));
     }
 
@@ -75,14 +75,29 @@ final class TimeFunctions {
                 + JsonText.describe(in));
     }
 
-    private static TextNode format(String function, BigDecimal millis) throws TransformFunctionException {
-        BigDecimal whole = millis.setScale(0, RoundingMode.FLOOR);
+    /**
+     * @param value        the time in its unit
+     * @param toMillisDigits the power of ten that makes it milliseconds (3 for seconds)
+     */
+    private static TextNode format(String function, BigDecimal value, int toMillisDigits) throws TransformFunctionException {
+        // The magnitude decides before any arithmetic: 1e999999999 is far outside the years 0000..9999, and scaling it
+        // to whole milliseconds would overflow BigDecimal's scale or build a number of a billion digits.
+        long digits = (long) value.precision() - value.scale() + toMillisDigits; // digits of the milliseconds before the point
+        if (value.signum() != 0 && digits > 16) {
+            throw outOfRange(function, JsonText.clip(value.toString(), 30) + (toMillisDigits == 3 ? " s" : " ms"));
+        }
+        BigDecimal whole = value.signum() == 0 || digits < -1
+                ? (value.signum() < 0 ? BigDecimal.ONE.negate() : BigDecimal.ZERO) // under 0.1 ms from 1970: floor is 0 or -1
+                : value.movePointRight(toMillisDigits).setScale(0, RoundingMode.FLOOR);
         if (whole.compareTo(BigDecimal.valueOf(MIN_MILLIS)) < 0 || whole.compareTo(BigDecimal.valueOf(MAX_MILLIS)) > 0) {
-            throw new TransformFunctionException(function, "the time " + JsonText.clip(millis.toPlainString(), 30)
-                    + " ms since 1970 is outside the years 0000..9999"
-                    + (function.equals("utc_seconds") ? "; is it milliseconds (utc_millis)?" : "; is it seconds (utc_seconds)?"));
+            throw outOfRange(function, JsonText.clip(value.movePointRight(toMillisDigits).toPlainString(), 30) + " ms");
         }
         return TextNode.valueOf(format(whole.longValueExact()));
+    }
+
+    private static TransformFunctionException outOfRange(String function, String time) {
+        return new TransformFunctionException(function, "the time " + time + " since 1970 is outside the years 0000..9999"
+                + (function.equals("utc_seconds") ? "; is it milliseconds (utc_millis)?" : "; is it seconds (utc_seconds)?"));
     }
 
     private static TextNode utcIso(JsonNode in) throws TransformFunctionException {
