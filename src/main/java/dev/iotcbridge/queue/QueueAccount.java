@@ -20,7 +20,7 @@ import java.util.logging.Logger;
  * URI in {@code <name>__queueServiceUri} with an Entra ID credential. As for the host, the connection string wins
  * when both are set.
  */
-public sealed interface QueueAccount {
+sealed interface QueueAccount {
 
     /** A builder for one queue of this account; the caller adds the encoding, HTTP client and retries. */
     QueueClientBuilder builder(String queueName);
