@@ -108,7 +108,12 @@ final class DeviceLinks implements AutoCloseable {
      * deadline passes gets 503 "still being registered" without cancelling the registration for the others.
      */
     CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, Deadline deadline) {
-        CompletableFuture<DeviceLink> mine = provisioning(deviceId, modelId, null).copy();
+        return linkAsync(deviceId, modelId, null, deadline);
+    }
+
+    /** {@link #linkAsync(String, Optional, Deadline)} for a re-provisioning: {@code failed} as for {@link #link}. */
+    CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
+        CompletableFuture<DeviceLink> mine = provisioning(deviceId, modelId, failed).copy();
         if (mine.isDone()) {
             return mine;
         }
