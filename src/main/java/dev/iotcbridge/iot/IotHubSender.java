@@ -15,6 +15,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,8 @@ public final class IotHubSender implements TelemetrySender {
     private final InstantSource clock;
     private final Ticker ticker;
     private final Sleeper sleeper;
+    private final Scheduler scheduler;
+    private final ScheduledExecutorService ownScheduler;
     private final OkHttpClient http;
     private final boolean ownsHttp;
     private final EventLoops loops;
@@ -59,6 +62,9 @@ public final class IotHubSender implements TelemetrySender {
         this.clock = b.clock;
         this.ticker = b.ticker;
         this.sleeper = b.sleeper;
+        this.ownScheduler = b.scheduler == null ? Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("bridge-timer", true)) : null;
+        this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownScheduler);
         this.ownsHttp = b.http == null;
         this.http = b.http != null ? b.http : httpClient(options);
         this.ownsLoops = b.loops == null;
@@ -247,6 +253,9 @@ public final class IotHubSender implements TelemetrySender {
     public void close() {
         links.close();
         slowLane.shutdownNow();
+        if (ownScheduler != null) {
+            ownScheduler.shutdownNow();
+        }
         if (ownsLoops) {
             loops.close();
         }
@@ -262,6 +271,7 @@ public final class IotHubSender implements TelemetrySender {
         private InstantSource clock = InstantSource.system();
         private Ticker ticker = Ticker.systemTicker();
         private Sleeper sleeper = Sleeper.SYSTEM;
+        private Scheduler scheduler;
         private OkHttpClient http;
         private EventLoops loops;
         private X509TrustManager hubTrust;
@@ -285,6 +295,15 @@ public final class IotHubSender implements TelemetrySender {
         /** Waits between DPS polls and before retries. */
         public Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper);
+            return this;
+        }
+
+        /**
+         * Where retries, back-offs, DPS polls and budget ends wait, on the same time as {@link #ticker}. Default: one
+         * timer thread of the sender's own.
+         */
+        public Builder scheduler(Scheduler scheduler) {
+            this.scheduler = Objects.requireNonNull(scheduler);
             return this;
         }
 
