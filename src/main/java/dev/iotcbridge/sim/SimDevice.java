@@ -8,7 +8,8 @@ import java.util.UUID;
 
 /**
  * One device as IoT Central knows it: its registration, the hub it lives in (with a pending fail-back after a
- * manual failover), its model id and the operator's block/disable switches. Guarded by its own monitor.
+ * manual failover), its model id, the operator's block/disable switches, and whether the hubs have forgotten it.
+ * Guarded by its own monitor.
  */
 final class SimDevice {
 
@@ -29,6 +30,7 @@ final class SimDevice {
     private Registration last;
     private boolean blocked;
     private boolean disabled;
+    private boolean forgotten;
 
     SimDevice(String registrationId) {
         this.registrationId = registrationId;
@@ -129,6 +131,15 @@ final class SimDevice {
 
     synchronized void disabled(boolean value) {
         disabled = value;
+    }
+
+    /** The hubs answer 404 DeviceNotFound for it, whatever DPS assigns (the device was deleted behind DPS's back). */
+    synchronized boolean forgotten() {
+        return forgotten;
+    }
+
+    synchronized void forgotten(boolean value) {
+        forgotten = value;
     }
 
     private HubId hubAt(Instant now) {
