@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Prove nothing is lost (issue 6): for each fault of the failure policy (docs/azure-protocol.md §3.5,
- * iot/FailurePolicy), concurrent retrying senders post a few hundred messages through the local bridge into the simulator while the fault is injected, and the accounting
- * at the end holds:
+ * iot/FailurePolicy), concurrent retrying senders post a few hundred messages through the local bridge into the
+ * simulator while the fault is injected, and the accounting at the end holds:
  * <ul>
  * <li>every message acknowledged 2xx is at a hub (by messageId): a 2xx is never a lie;</li>
  * <li>everything at the hubs is one of the scenario's messages, carrying its own messageId;</li>
