@@ -42,11 +42,29 @@ final class FaultScenario {
     static final int MAX_ATTEMPTS = 200;
     static final long TOKEN_TTL_SECONDS = 60 * 60;
 
+    /**
+     * How long a fault ended by {@link Run#afterFailedAnswers} may last at most, in case the senders never feel it
+     * (a bridge that hides the fault): the scenario then fails on its own assertions instead of waiting out
+     * {@link #SETTLE_SECONDS}. A correct run ends the fault long before, by the count of failed answers.
+     */
+    static final Duration FAULT_SAFETY_LIMIT = Duration.ofSeconds(20);
+
     /** What a scenario can reach while it runs. */
-    record Run(Simulator sim, LocalBridge bridge, ScheduledExecutorService chaos) {
-        /** Runs {@code action} after {@code delay}, on the chaos thread. */
-        void after(Duration delay, Runnable action) {
-            chaos.schedule(action, delay.toMillis(), TimeUnit.MILLISECONDS);
+    record Run(Simulator sim, LocalBridge bridge, ScheduledExecutorService chaos, Ledger ledger) {
+        /**
+         * Runs {@code action} once, when the senders have had {@code count} more failed attempts (any answer but 2xx,
+         * or none) than now: a fault lasts as many failures as the scenario needs, not a wall-clock time that a busy
+         * machine may spend before a single request reaches the fault.
+         */
+        void afterFailedAnswers(int count, Runnable action) {
+            AtomicBoolean done = new AtomicBoolean();
+            Runnable once = () -> {
+                if (done.compareAndSet(false, true)) {
+                    action.run();
+                }
+            };
+            ledger.afterFailures(count, once);
+            chaos.schedule(once, FAULT_SAFETY_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -177,7 +195,7 @@ final class FaultScenario {
             settings.put("BRIDGE_TRANSFORMS_DIR", Path.of("transforms").toAbsolutePath().toString());
             List<String> ids = new ArrayList<>();
             try (LocalBridge bridge = LocalBridge.start(settings, witness.console())) {
-                Run run = new Run(sim, bridge, chaos);
+                Run run = new Run(sim, bridge, chaos, ledger);
                 setup.accept(run);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(2)).build();
