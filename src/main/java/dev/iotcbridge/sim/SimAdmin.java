@@ -19,7 +19,8 @@ import java.util.OptionalInt;
  * GET  /sim                                   scope, DPS and hub hosts, scheme
  * GET  /sim/devices                           every device: hub, model id, message count, last telemetry
  * GET  /sim/devices/{id}
- * POST /sim/devices/{id}/failover[?minutes=N] move to the other hub (fail back after N minutes)
+ * POST /sim/devices/{id}/failover[?minutes=N][&amp;oldHub=disabled]   move to the other hub (fail back after N
+ *                                             minutes); the old hub answers 404, or 401 DEVICE_DISABLED
  * POST /sim/devices/{id}/block | unblock | disable | enable
  * POST /sim/devices/{id}/forget | remember     the hubs answer 404 DeviceNotFound for it for good (even after it
  *                                             registers again) while DPS goes on assigning it; remember undoes it
@@ -189,7 +190,12 @@ final class SimAdmin {
         switch (action) {
             case "failover" -> {
                 Duration failback = Optional.ofNullable(query.get("minutes")).map(SimAdmin::minutes).orElse(null);
-                sim.failover(id, failback);
+                String oldHub = query.getOrDefault("oldHub", "notFound");
+                if (!oldHub.equals("notFound") && !oldHub.equals("disabled")) {
+                    throw new IllegalArgumentException("oldHub is notFound (404 DeviceNotFound, the default) or disabled "
+                            + "(401 IotHubUnauthorized DEVICE_DISABLED)");
+                }
+                sim.failover(id, failback, oldHub.equals("disabled"));
             }
             case "block" -> sim.block(id);
             case "unblock" -> sim.unblock(id);

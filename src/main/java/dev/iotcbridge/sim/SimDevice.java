@@ -31,6 +31,7 @@ final class SimDevice {
     private boolean blocked;
     private boolean disabled;
     private boolean forgotten;
+    private HubId leftDisabled;  // the hub it left that answers DEVICE_DISABLED for it; null: the hub it left says 404
 
     SimDevice(String registrationId) {
         this.registrationId = registrationId;
@@ -57,6 +58,7 @@ final class SimDevice {
             created = now;
             home = current = forced != null ? forced : allocated;
         } else if (forced != null && hubAt(now) != forced) {
+            leftDisabled = null;
             home = current = forced;
             failbackAt = null;
         }
@@ -81,10 +83,16 @@ final class SimDevice {
      * {@code az iot central device manual-failover --ttl-minutes}. Empty when the device never registered.
      */
     synchronized Optional<HubId> failover(Instant now, Duration ttl) {
+        return failover(now, ttl, false);
+    }
+
+    /** @param leftSaysDisabled the hub it leaves answers 401 DEVICE_DISABLED for it from now on, instead of 404 */
+    synchronized Optional<HubId> failover(Instant now, Duration ttl, boolean leftSaysDisabled) {
         if (!registered) {
             return Optional.empty();
         }
         HubId before = hubAt(now);
+        leftDisabled = leftSaysDisabled ? before : null;
         current = before.other();
         if (ttl != null) {
             home = before;
@@ -94,6 +102,12 @@ final class SimDevice {
             failbackAt = null;
         }
         return Optional.of(current);
+    }
+
+    /** The hub that answers 401 IotHubUnauthorized DEVICE_DISABLED for the device: the one it was moved away from. */
+    synchronized Optional<HubId> disabledIn(Instant now) {
+        HubId hub = hubAt(now);
+        return leftDisabled == null || leftDisabled == hub ? Optional.empty() : Optional.of(leftDisabled);
     }
 
     synchronized Optional<Instant> failbackAt(Instant now) {

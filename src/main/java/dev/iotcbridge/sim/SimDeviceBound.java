@@ -49,7 +49,11 @@ final class SimDeviceBound {
         if (refused.isPresent()) {
             return errors.apply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
         }
-        Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(hub)));
+        Optional<SimDevice> known = registry.findExact(deviceId);
+        if (known.flatMap(d -> d.disabledIn(now)).equals(Optional.of(hub))) {
+            return errors.apply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
+        }
+        Optional<SimDevice> device = known.filter(d -> d.hub(now).equals(Optional.of(hub)));
         if (device.isEmpty() || device.get().forgotten()) {
             return errors.apply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub " + host + "."));
         }

@@ -197,7 +197,11 @@ public final class SimHub {
             if (refused.isPresent()) {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
             }
-            Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(id)));
+            Optional<SimDevice> known = registry.findExact(deviceId);
+            if (known.flatMap(d -> d.disabledIn(now)).equals(Optional.of(id))) {
+                return errorReply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
+            }
+            Optional<SimDevice> device = known.filter(d -> d.hub(now).equals(Optional.of(id)));
             if (device.isEmpty() || device.get().forgotten()) {
                 return errorReply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub "
                         + host + "."));

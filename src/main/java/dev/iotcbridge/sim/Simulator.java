@@ -201,10 +201,19 @@ public final class Simulator implements AutoCloseable {
      * @throws NoSuchElementException when no device of that id has registered
      */
     public HubId failover(String deviceId, Duration failbackAfter) {
+        return failover(deviceId, failbackAfter, false);
+    }
+
+    /**
+     * A failover whose old hub answers 401 IotHubUnauthorized with DEVICE_DISABLED, IoT Central's documented answer
+     * for a device "disabled in this IoT hub and moved to another IoT hub" (docs/azure-protocol.md §3.5), when
+     * {@code oldHubSaysDisabled}; else 404, as {@link #failover(String, Duration)}.
+     */
+    public HubId failover(String deviceId, Duration failbackAfter, boolean oldHubSaysDisabled) {
         if (failbackAfter != null && (failbackAfter.isNegative() || failbackAfter.isZero())) {
             throw new IllegalArgumentException("the fail-back time must be positive");
         }
-        return registry.find(deviceId).flatMap(d -> d.failover(clock.instant(), failbackAfter))
+        return registry.find(deviceId).flatMap(d -> d.failover(clock.instant(), failbackAfter, oldHubSaysDisabled))
                 .orElseThrow(() -> new NoSuchElementException("device " + deviceId + " has not registered"));
     }
 

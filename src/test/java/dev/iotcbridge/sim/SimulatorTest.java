@@ -290,6 +290,26 @@ class SimulatorTest {
     }
 
     @Test
+    void aDeviceMovedToAnotherHubCanFindItDisabledInTheOldOneAsIotCentralDocuments() {
+        String id = "sensor-012";
+        String first = register(id);
+        HttpResponse<String> moved = client.control("POST", "devices/" + id + "/failover?oldHub=disabled");
+        assertEquals(200, moved.statusCode(), moved.body());
+        HttpResponse<String> old = client.sendEvent(first, id, "{}", clock.instant());
+        assertEquals(401, old.statusCode(), "disabled in this hub and moved to another one: re-provision");
+        assertEquals("ErrorCode:IotHubUnauthorized;DEVICE_DISABLED", SimClient.json(old).get("Message").asText());
+        String second = register(id);
+        assertNotEquals(first, second, "DPS names the new hub: the device is not refused");
+        assertEquals(204, client.sendEvent(second, id, "{}", clock.instant()).statusCode());
+        assertEquals(401, client.sendEvent(first, id, "{}", clock.instant()).statusCode());
+
+        sim.failover(id, null);
+        assertEquals(204, client.sendEvent(first, id, "{}", clock.instant()).statusCode(), "back in its first hub");
+        assertEquals(404, client.sendEvent(second, id, "{}", clock.instant()).statusCode(), "a plain failover: 404");
+        assertEquals(400, client.control("POST", "devices/" + id + "/failover?oldHub=gone").statusCode());
+    }
+
+    @Test
     void theFailedStatusFormOfTheRefusalIsSelectable() throws Exception {
         sim.close();
         sim = Simulator.start(SimulatorOptions.builder().clock(clock).dpsRefusal(DpsRefusal.FAILED_STATUS).build());
