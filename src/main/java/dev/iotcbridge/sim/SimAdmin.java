@@ -21,7 +21,7 @@ import java.util.OptionalInt;
  * GET  /sim/devices/{id}
  * POST /sim/devices/{id}/failover[?minutes=N][&amp;oldHub=disabled]   move to the other hub (fail back after N
  *                                             minutes); the old hub answers 404, or 401 DEVICE_DISABLED
- * POST /sim/devices/{id}/block | unblock | disable | enable
+ * POST /sim/devices/{id}/block | unblock | disable | enable | await-approval | approve
  * POST /sim/devices/{id}/forget | remember     the hubs answer 404 DeviceNotFound for it for good (even after it
  *                                             registers again) while DPS goes on assigning it; remember undoes it
  * POST /sim/devices/{id}/commands/{name}[?ttl=SECONDS][&amp;payload=JSON]   queue a command as IoT Central does for an
@@ -201,11 +201,13 @@ final class SimAdmin {
             case "unblock" -> sim.unblock(id);
             case "disable" -> sim.disable(id);
             case "enable" -> sim.enable(id);
+            case "await-approval" -> sim.awaitApproval(id);
+            case "approve" -> sim.approve(id);
             case "forget" -> sim.forget(id);
             case "remember" -> sim.remember(id);
             default -> {
                 return error(404, "no device action " + action
-                        + "; use failover, block, unblock, disable, enable, forget or remember");
+                        + "; use failover, block, unblock, disable, enable, await-approval, approve, forget or remember");
             }
         }
         return device(id);
@@ -411,6 +413,7 @@ final class SimAdmin {
         o.put("modelId", d.modelId().orElse(null));
         o.put("blocked", d.blocked());
         o.put("disabled", d.disabled());
+        o.put("awaitingApproval", d.awaitingApproval());
         o.put("forgotten", d.forgotten());
         o.put("failbackAt", d.failbackAt().map(Object::toString).orElse(null));
         o.put("messageCount", d.messageCount());

@@ -31,6 +31,7 @@ final class SimDevice {
     private boolean blocked;
     private boolean disabled;
     private boolean forgotten;
+    private boolean awaitingApproval;
     private HubId leftDisabled;  // the hub it left that answers DEVICE_DISABLED for it; null: the hub it left says 404
 
     SimDevice(String registrationId) {
@@ -47,7 +48,7 @@ final class SimDevice {
      */
     synchronized Registration register(JsonNode newPayload, HubId allocated, HubId forced, Instant now) {
         String etag = "\"" + UUID.randomUUID() + "\"";
-        if (blocked) {
+        if (blocked || awaitingApproval) {
             return new Registration("failed", null, null, created, now, etag, null);
         }
         if (disabled) {
@@ -145,6 +146,15 @@ final class SimDevice {
 
     synchronized void disabled(boolean value) {
         disabled = value;
+    }
+
+    /** Waits for an operator's approval (IoT Central's auto-approve off): DPS refuses it, its hub is not affected. */
+    synchronized boolean awaitingApproval() {
+        return awaitingApproval;
+    }
+
+    synchronized void awaitingApproval(boolean value) {
+        awaitingApproval = value;
     }
 
     /** The hubs answer 404 DeviceNotFound for it, whatever DPS assigns (the device was deleted behind DPS's back). */

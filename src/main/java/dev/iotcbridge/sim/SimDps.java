@@ -262,7 +262,7 @@ public final class SimDps {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
             }
             if (!poll && refusal == DpsRefusal.UNAUTHORIZED
-                    && registry.find(registrationId).filter(d -> d.blocked() || d.disabled()).isPresent()) {
+                    && registry.find(registrationId).filter(d -> d.blocked() || d.disabled() || d.awaitingApproval()).isPresent()) {
                 return errorReply(SimError.deviceRefusedByDps());
             }
             if (register) {

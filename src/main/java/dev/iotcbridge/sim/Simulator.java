@@ -243,6 +243,19 @@ public final class Simulator implements AutoCloseable {
     }
 
     /**
+     * The device waits for an operator's approval, as in an IoT Central application whose device connection group
+     * does not approve devices automatically: DPS refuses it like a blocked device (400209); {@link #approve} lets it
+     * register.
+     */
+    public void awaitApproval(String deviceId) {
+        registry.getOrCreate(deviceId).awaitingApproval(true);
+    }
+
+    public void approve(String deviceId) {
+        registry.find(deviceId).ifPresent(d -> d.awaitingApproval(false));
+    }
+
+    /**
      * The hubs forget the device for good: every send is answered 404 DeviceNotFound, also after the device registers
      * again, while DPS goes on assigning it (a device deleted from the application behind DPS's back, issue 12's
      * "re-registration storm"). {@link #remember} undoes it.
@@ -354,7 +367,7 @@ public final class Simulator implements AutoCloseable {
         Optional<HubId> hub = device.hub(now);
         Optional<SimMessage> last = telemetry.lastFrom(device.id());
         return new DeviceView(device.id(), hub, hub.map(h -> hubs.get(h).host()), device.modelId(), device.blocked(),
-                device.disabled(), device.forgotten(), device.failbackAt(now), telemetry.acceptedFrom(device.id()),
+                device.disabled(), device.awaitingApproval(), device.forgotten(), device.failbackAt(now), telemetry.acceptedFrom(device.id()),
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 

@@ -272,6 +272,22 @@ class SimulatorTest {
     }
 
     @Test
+    void aDeviceAwaitingApprovalIsRefusedWith400209UntilAnOperatorApprovesIt() {
+        String id = "sensor-013";
+        assertEquals(200, client.control("POST", "devices/" + id + "/await-approval").statusCode());
+        assertTrue(SimClient.json(client.control("GET", "devices/" + id)).get("awaitingApproval").asBoolean());
+        HttpResponse<String> waiting = client.register(id, clock.instant());
+        assertEquals(401, waiting.statusCode());
+        assertEquals(400209, SimClient.json(waiting).get("errorCode").asInt());
+        assertTrue(SimClient.json(waiting).get("message").asText().contains("waiting for approval"));
+        assertFalse(sim.device(id).orElseThrow().hub().isPresent());
+
+        assertEquals(200, client.control("POST", "devices/" + id + "/approve").statusCode());
+        String hub = register(id);
+        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
+    }
+
+    @Test
     void aDisabledDeviceGets401IotHubUnauthorizedAtItsHubAndIsRefusedByDps() {
         String id = "sensor-009";
         String hub = register(id);
