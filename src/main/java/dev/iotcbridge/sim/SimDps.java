@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class SimDps {
 
     /**
-     * A registration id (docs/azure-protocol.md, section 2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
+     * A registration id (docs/azure-protocol.md §2.2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
      * alphanumeric or '-'.
      */
     private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
@@ -352,7 +352,7 @@ public final class SimDps {
         return json;
     }
 
-    /** The DeviceRegistrationResult (docs/azure-protocol.md, section 2). */
+    /** The DeviceRegistrationResult (docs/azure-protocol.md §2.3). */
     private ObjectNode registrationState(String registrationId, SimDevice device, SimDevice.Registration outcome) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("registrationId", registrationId);

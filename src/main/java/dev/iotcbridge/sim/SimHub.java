@@ -227,7 +227,7 @@ public final class SimHub {
         }
     }
 
-    /** The message properties carried in headers (docs/azure-protocol.md, section 3). */
+    /** The message properties carried in headers (docs/azure-protocol.md §3.3). */
     private record Message(Map<String, String> properties, Map<String, String> systemProperties, int propertyBytes) {
 
         private static final Set<String> SYSTEM = Set.of("iothub-messageid", "iothub-correlationid",
