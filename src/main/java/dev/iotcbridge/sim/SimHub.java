@@ -95,8 +95,11 @@ public final class SimHub {
         listener.stop();
     }
 
-    /** Listens again, on the same port. */
+    /** Listens again, on the same port (which also ends an outage that refused connections). */
     public void acceptConnections() {
+        if (outage == HubOutage.REFUSE_CONNECTIONS) {
+            outage = null;
+        }
         try {
             listener.restart();
         } catch (IOException e) {

@@ -99,8 +99,10 @@ class FleetOutageControlsTest {
         assertFalse(hub.acceptingConnections());
         assertThrows(UncheckedIOException.class, () -> send(hub, id, "during"));
         assertEquals(hub.id(), registered(id).id(), "DPS still assigns it");
+        assertEquals(HubOutage.REFUSE_CONNECTIONS, hub.outage().orElseThrow());
         sim.clearFaults();
         assertTrue(hub.acceptingConnections(), "clearing the faults ends the outage");
+        assertFalse(hub.outage().isPresent());
         assertEquals(204, send(hub, id, "after").statusCode());
         assertEquals(0, sim.messagesAcceptedWithId("during"));
     }
