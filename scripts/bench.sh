@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The load benchmark of issue 5 (docs/performance.md). Build first: mvn -q package -DskipTests
 #   scripts/bench.sh throughput --devices 1000 --concurrency 32 --seconds 20 --hub-latency-ms 0
-#   scripts/bench.sh cold | startup | heap | failures | all
+#   scripts/bench.sh cold [--devices 20,50,200,1000] [--dps-retry-after 3]
+#   scripts/bench.sh outage [--devices 1000] [--outage-seconds 120] [--outage-answer refuse|503] [--send-interval 10]
+#   scripts/bench.sh startup | heap | failures | all
 # It starts the simulator and the bridge as separate processes on loopback and prints what it measured.
 # It never fails on speed; it exits non-zero only when it cannot run.
 set -euo pipefail

@@ -20,6 +20,12 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class LocalBridge implements AutoCloseable {
 
+    /**
+     * The embedded simulator's register Retry-After: shorter than real DPS's 3 s (docs/azure-protocol.md §2.1) so that
+     * a first try of the quick start answers at once; said at start-up, since onboarding bursts behave differently.
+     */
+    static final int QUICK_START_RETRY_AFTER_SECONDS = 1;
+
     private final Optional<Simulator> simulator;
     private final BridgeRuntime runtime;
     private final LocalServer server;
@@ -36,7 +42,8 @@ public final class LocalBridge implements AutoCloseable {
         Settings settings = Settings.from(values);
         Optional<Simulator> simulator = Optional.empty();
         if (settings.simulated()) {
-            Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(out::println).build());
+            Simulator sim = Simulator.start(SimulatorOptions.builder().telemetryPrinter(out::println)
+                    .retryAfterSeconds(QUICK_START_RETRY_AFTER_SECONDS).build());
             simulator = Optional.of(sim);
             Map<String, String> simulated = new HashMap<>(values);
             simulated.put("IOTC_ID_SCOPE", sim.idScope());
@@ -48,6 +55,8 @@ public final class LocalBridge implements AutoCloseable {
             settings = Settings.from(simulated);
             out.println("No IOTC_ID_SCOPE set: forwarding to the embedded IoT Central simulator "
                     + "(DPS " + sim.dpsHost() + ", hubs " + String.join(" and ", sim.hubHosts()) + ", ID scope " + sim.idScope() + ").");
+            out.println("The simulated DPS asks registrations to wait Retry-After " + QUICK_START_RETRY_AFTER_SECONDS
+                    + " s; real DPS asks 3 s (run `simulate --retry-after 3` to rehearse that).");
         }
         BridgeRuntime runtime = BridgeRuntime.start(settings, true);
         Optional<LocalServer.AdminRoute> admin = simulator.map(sim -> (method, path, query) -> {

@@ -13,7 +13,8 @@ public final class Main {
               java -jar iotc-webhook-bridge.jar transform ROUTE FILE [--query k=v ...] [--path a/b] [--content-type T]
                   print the canonical messages a webhook body becomes, as a JSON array; no network
               java -jar iotc-webhook-bridge.jar simulate [--port N] [--retry-after S] [--keep-message-ids N] [--print]
-                  the IoT Central simulator alone (for benchmarks): prints the settings for `serve`, reads commands on stdin
+                  the IoT Central simulator alone (for benchmarks): prints the settings for `serve`, reads commands on stdin;
+                  --retry-after: DPS's register Retry-After in seconds (default 1; real DPS asks 3)
             """;
 
     /** One line per record, like the Functions host's log stream ({@link LineFormatter} writes the same faster). */

@@ -29,7 +29,7 @@ final class SimulateCommand {
 
     static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
         int port = 0;
-        int retryAfter = 1;
+        int retryAfter = LocalBridge.QUICK_START_RETRY_AFTER_SECONDS;
         int keepIds = 100_000;
         boolean print = false;
         try {
@@ -66,6 +66,8 @@ final class SimulateCommand {
         out.println("IOTC_DPS_HOST=" + sim.dpsHost());
         out.println("IOTC_GROUP_KEY=" + sim.groupKey().reveal());
         out.println("BRIDGE_ALLOW_HTTP=" + !sim.https());
+        out.println("# DPS Retry-After: " + retryAfter + " s" + (retryAfter == 3 ? " (as real DPS)"
+                : " (real DPS asks 3 s; --retry-after 3 rehearses it)"));
         out.println("# control API: http://" + sim.dpsHost() + "/sim/ (hubs " + String.join(", ", sim.hubHosts()) + ")");
         out.println("ready");
         out.flush();

@@ -10,7 +10,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Device keys derived from the group key as IoT Central does (docs/azure-protocol.md, section 1): HMAC-SHA256 keyed with the decoded
+ * Device keys derived from the group key as IoT Central does (docs/azure-protocol.md §1.1): HMAC-SHA256 keyed with the decoded
  * group key over the registration id's UTF-8 bytes. Written here independently of the bridge's own derivation,
  * so that the simulator checks it rather than repeats it.
  */

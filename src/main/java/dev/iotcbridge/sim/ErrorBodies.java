@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
-/** Error answers in the shapes the real services use (docs/azure-protocol.md, sections 2 and 3). */
+/** Error answers in the shapes the real services use (docs/azure-protocol.md §2.6 and §3.5). */
 final class ErrorBodies {
 
     private static final DateTimeFormatter HUB_TIMESTAMP =

@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Verifies a SAS token the way DPS and IoT Hub do (docs/azure-protocol.md, section 1):
+ * Verifies a SAS token the way DPS and IoT Hub do (docs/azure-protocol.md §1.2-§1.5):
  * {@code SharedAccessSignature sr=…&sig=…&se=…[&skn=…]}, signature = HMAC-SHA256(device key, {@code sr} exactly as sent + "\n" + se). The {@code sr} may come URL-encoded
  * (C, Node, the bridge) or raw (Microsoft's Java DPS client); either must name the expected resource.
  */

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * The simulator's control API over HTTP ({@code /sim/...}). It never shows the group key or a device key.
@@ -18,20 +19,28 @@ import java.util.Optional;
  * GET  /sim                                   scope, DPS and hub hosts, scheme
  * GET  /sim/devices                           every device: hub, model id, message count, last telemetry
  * GET  /sim/devices/{id}
- * POST /sim/devices/{id}/failover[?minutes=N] move to the other hub (fail back after N minutes)
- * POST /sim/devices/{id}/block | unblock | disable | enable
+ * POST /sim/devices/{id}/failover[?minutes=N][&amp;oldHub=disabled]   move to the other hub (fail back after N
+ *                                             minutes); the old hub answers 404, or 401 DEVICE_DISABLED
+ * POST /sim/devices/{id}/block | unblock | disable | enable | await-approval | approve
+ * POST /sim/devices/{id}/forget | remember     the hubs answer 404 DeviceNotFound for it for good (even after it
+ *                                             registers again) while DPS goes on assigning it; remember undoes it
  * POST /sim/devices/{id}/commands/{name}[?ttl=SECONDS][&amp;payload=JSON]   queue a command as IoT Central does for an
  *                                             offline device (the payload: the body, else ?payload=; ttl default 86400)
  * GET  /sim/devices/{id}/commands             the device's queued, delivered, rejected and expired commands
  * GET  /sim/clouds                            the clouds' downlink API stand-ins: base URL, downlinks received
  * POST /sim/clouds/faults?code=500001(&amp;count=N | &amp;fraction=F) | /sim/clouds/latency?ms=N
  * GET  /sim/messages[?device=ID][&amp;limit=N]      recent accepted messages, newest last
- * GET  /sim/counters                          registrations, in flight, messages per hub/device, duplicates
+ * GET  /sim/counters                          registrations (total, in flight, per device), messages per hub/device,
+ *                                             duplicates
  * POST /sim/counters/reset
  * POST /sim/hubs/{a|b}/faults?code=429001[&amp;retryAfter=S](&amp;count=N | &amp;fraction=F)   or ?cut=true&amp;count=N
  * POST /sim/hubs/{a|b}/latency?ms=N
  * POST /sim/hubs/{a|b}/refuse | accept       stop / restart the hub's listener
+ * POST /sim/hubs/{a|b}/outage?answer=refuse|503[&amp;retryAfter=S]   down for every device while DPS goes on assigning
+ *                                             it: connects refused, or 503 503001 on every device request
+ * POST /sim/hubs/{a|b}/restore                the outage ends
  * POST /sim/dps/faults ... | /sim/dps/latency?ms=N | /sim/dps/assign?hub=a|b|normal
+ * POST /sim/dps/refusal?style=unauthorized|failed   blocked/disabled devices: 401 + 400209, or operation failed + 400209
  * POST /sim/faults/clear                      every fault and latency off, hubs listening
  * </pre>
  */
@@ -158,8 +167,10 @@ final class SimAdmin {
             ObjectNode h = hubs.putObject(id.name());
             h.put("host", sim.hub(id).host());
             h.put("acceptingConnections", sim.hub(id).acceptingConnections());
+            h.put("outage", sim.hub(id).outage().map(o -> o.name().toLowerCase(Locale.ROOT)).orElse(null));
         }
         json.put("retryAfterSeconds", sim.options().retryAfterSeconds());
+        json.put("dpsRefusal", sim.dps().refusal().name().toLowerCase(Locale.ROOT));
         return new AdminResponse(200, json.toString());
     }
 
@@ -179,14 +190,24 @@ final class SimAdmin {
         switch (action) {
             case "failover" -> {
                 Duration failback = Optional.ofNullable(query.get("minutes")).map(SimAdmin::minutes).orElse(null);
-                sim.failover(id, failback);
+                String oldHub = query.getOrDefault("oldHub", "notFound");
+                if (!oldHub.equals("notFound") && !oldHub.equals("disabled")) {
+                    throw new IllegalArgumentException("oldHub is notFound (404 DeviceNotFound, the default) or disabled "
+                            + "(401 IotHubUnauthorized DEVICE_DISABLED)");
+                }
+                sim.failover(id, failback, oldHub.equals("disabled"));
             }
             case "block" -> sim.block(id);
             case "unblock" -> sim.unblock(id);
             case "disable" -> sim.disable(id);
             case "enable" -> sim.enable(id);
+            case "await-approval" -> sim.awaitApproval(id);
+            case "approve" -> sim.approve(id);
+            case "forget" -> sim.forget(id);
+            case "remember" -> sim.remember(id);
             default -> {
-                return error(404, "no device action " + action + "; use failover, block, unblock, disable or enable");
+                return error(404, "no device action " + action
+                        + "; use failover, block, unblock, disable, enable, await-approval, approve, forget or remember");
             }
         }
         return device(id);
@@ -296,6 +317,10 @@ final class SimAdmin {
         json.put("registrationsReceived", c.registrationsReceived());
         json.put("registrationsInFlight", c.registrationsInFlight());
         json.put("maxRegistrationsInFlight", c.maxRegistrationsInFlight());
+        json.put("maxRegistrationsPerDevice", c.maxRegistrationsPerDevice());
+        ObjectNode registrations = json.putObject("registrationsPerDevice");
+        c.registrationsPerDevice().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> registrations.put(e.getKey(), e.getValue()));
         json.put("messagesAccepted", c.messagesAccepted());
         ObjectNode perHub = json.putObject("messagesPerHub");
         c.messagesPerHub().forEach((hub, n) -> perHub.put(hub.name(), n));
@@ -315,8 +340,11 @@ final class SimAdmin {
             case "latency" -> hub.faults().latency(Duration.ofMillis(integer(query.get("ms"), "ms", 0, 600_000)));
             case "refuse" -> hub.refuseConnections();
             case "accept" -> hub.acceptConnections();
+            case "outage" -> hub.startOutage(outage(query.get("answer")), query.containsKey("retryAfter")
+                    ? OptionalInt.of(integer(query.get("retryAfter"), "retryAfter", 0, 3_600)) : OptionalInt.empty());
+            case "restore" -> hub.endOutage();
             default -> {
-                return error(404, "no hub action " + action + "; use faults, latency, refuse or accept");
+                return error(404, "no hub action " + action + "; use faults, latency, refuse, accept, outage or restore");
             }
         }
         return ok("hub " + hub.id() + " " + action);
@@ -334,8 +362,14 @@ final class SimAdmin {
                     sim.dps().assignAllTo(hubId(hub));
                 }
             }
+            case "refusal" -> sim.dps().refuseAs(switch (Optional.ofNullable(query.get("style")).orElse("")) {
+                case "unauthorized" -> DpsRefusal.UNAUTHORIZED;
+                case "failed" -> DpsRefusal.FAILED_STATUS;
+                default -> throw new IllegalArgumentException("style is unauthorized (401 + 400209) or failed "
+                        + "(operation status failed + 400209)");
+            });
             default -> {
-                return error(404, "no DPS action " + action + "; use faults, latency or assign");
+                return error(404, "no DPS action " + action + "; use faults, latency, assign or refusal");
             }
         }
         return ok("dps " + action);
@@ -379,6 +413,8 @@ final class SimAdmin {
         o.put("modelId", d.modelId().orElse(null));
         o.put("blocked", d.blocked());
         o.put("disabled", d.disabled());
+        o.put("awaitingApproval", d.awaitingApproval());
+        o.put("forgotten", d.forgotten());
         o.put("failbackAt", d.failbackAt().map(Object::toString).orElse(null));
         o.put("messageCount", d.messageCount());
         o.set("lastTelemetry", d.lastTelemetry().map(SimAdmin::bodyJson).orElse(null));
@@ -390,6 +426,15 @@ final class SimAdmin {
     /** A JSON body as JSON, anything else as a string. */
     private static JsonNode bodyJson(String body) {
         return Json.parse(body).orElseGet(() -> Json.MAPPER.getNodeFactory().textNode(body));
+    }
+
+    private static HubOutage outage(String answer) {
+        return switch (Optional.ofNullable(answer).orElse("")) {
+            case "refuse" -> HubOutage.REFUSE_CONNECTIONS;
+            case "503" -> HubOutage.SERVICE_UNAVAILABLE;
+            default -> throw new IllegalArgumentException("answer is refuse (connections refused) or 503 (every device "
+                    + "request answered 503 ServiceUnavailable)");
+        };
     }
 
     private static HubId hubId(String name) {

@@ -12,16 +12,24 @@ import java.util.Map;
  * @param messagesPerHub           messages each hub accepted (204)
  * @param messagesPerDevice        messages accepted per device id
  * @param messagesPerMessageId     messages accepted per {@code iothub-messageid}: a count above 1 is a duplicate
+ * @param registrationsPerDevice   DPS register calls per registration id (lower-cased), whatever their answer
  */
 public record SimCounters(long registrationsReceived, int registrationsInFlight, int maxRegistrationsInFlight,
                           Map<HubId, Long> hubRequests, Map<HubId, Long> messagesPerHub,
-                          Map<String, Long> messagesPerDevice, Map<String, Integer> messagesPerMessageId) {
+                          Map<String, Long> messagesPerDevice, Map<String, Integer> messagesPerMessageId,
+                          Map<String, Integer> registrationsPerDevice) {
 
     public SimCounters {
         hubRequests = Map.copyOf(hubRequests);
         messagesPerHub = Map.copyOf(messagesPerHub);
         messagesPerDevice = Map.copyOf(messagesPerDevice);
         messagesPerMessageId = Map.copyOf(messagesPerMessageId);
+        registrationsPerDevice = Map.copyOf(registrationsPerDevice);
+    }
+
+    /** The most register calls any one device made (0 when none did). */
+    public int maxRegistrationsPerDevice() {
+        return registrationsPerDevice.values().stream().mapToInt(Integer::intValue).max().orElse(0);
     }
 
     public long messagesAccepted() {

@@ -8,7 +8,8 @@ import java.util.UUID;
 
 /**
  * One device as IoT Central knows it: its registration, the hub it lives in (with a pending fail-back after a
- * manual failover), its model id and the operator's block/disable switches. Guarded by its own monitor.
+ * manual failover), its model id, the operator's block/disable switches, and whether the hubs have forgotten it.
+ * Guarded by its own monitor.
  */
 final class SimDevice {
 
@@ -29,6 +30,9 @@ final class SimDevice {
     private Registration last;
     private boolean blocked;
     private boolean disabled;
+    private boolean forgotten;
+    private boolean awaitingApproval;
+    private HubId leftDisabled;  // the hub it left that answers DEVICE_DISABLED for it; null: the hub it left says 404
 
     SimDevice(String registrationId) {
         this.registrationId = registrationId;
@@ -44,7 +48,7 @@ final class SimDevice {
      */
     synchronized Registration register(JsonNode newPayload, HubId allocated, HubId forced, Instant now) {
         String etag = "\"" + UUID.randomUUID() + "\"";
-        if (blocked) {
+        if (blocked || awaitingApproval) {
             return new Registration("failed", null, null, created, now, etag, null);
         }
         if (disabled) {
@@ -55,6 +59,7 @@ final class SimDevice {
             created = now;
             home = current = forced != null ? forced : allocated;
         } else if (forced != null && hubAt(now) != forced) {
+            leftDisabled = null;
             home = current = forced;
             failbackAt = null;
         }
@@ -79,10 +84,16 @@ final class SimDevice {
      * {@code az iot central device manual-failover --ttl-minutes}. Empty when the device never registered.
      */
     synchronized Optional<HubId> failover(Instant now, Duration ttl) {
+        return failover(now, ttl, false);
+    }
+
+    /** @param leftSaysDisabled the hub it leaves answers 401 DEVICE_DISABLED for it from now on, instead of 404 */
+    synchronized Optional<HubId> failover(Instant now, Duration ttl, boolean leftSaysDisabled) {
         if (!registered) {
             return Optional.empty();
         }
         HubId before = hubAt(now);
+        leftDisabled = leftSaysDisabled ? before : null;
         current = before.other();
         if (ttl != null) {
             home = before;
@@ -92,6 +103,12 @@ final class SimDevice {
             failbackAt = null;
         }
         return Optional.of(current);
+    }
+
+    /** The hub that answers 401 IotHubUnauthorized DEVICE_DISABLED for the device: the one it was moved away from. */
+    synchronized Optional<HubId> disabledIn(Instant now) {
+        HubId hub = hubAt(now);
+        return leftDisabled == null || leftDisabled == hub ? Optional.empty() : Optional.of(leftDisabled);
     }
 
     synchronized Optional<Instant> failbackAt(Instant now) {
@@ -129,6 +146,24 @@ final class SimDevice {
 
     synchronized void disabled(boolean value) {
         disabled = value;
+    }
+
+    /** Waits for an operator's approval (IoT Central's auto-approve off): DPS refuses it, its hub is not affected. */
+    synchronized boolean awaitingApproval() {
+        return awaitingApproval;
+    }
+
+    synchronized void awaitingApproval(boolean value) {
+        awaitingApproval = value;
+    }
+
+    /** The hubs answer 404 DeviceNotFound for it, whatever DPS assigns (the device was deleted behind DPS's back). */
+    synchronized boolean forgotten() {
+        return forgotten;
+    }
+
+    synchronized void forgotten(boolean value) {
+        forgotten = value;
     }
 
     private HubId hubAt(Instant now) {

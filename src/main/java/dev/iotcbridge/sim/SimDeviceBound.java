@@ -49,15 +49,20 @@ final class SimDeviceBound {
         if (refused.isPresent()) {
             return errors.apply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
         }
-        Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(hub)));
-        if (device.isEmpty()) {
+        Optional<SimDevice> known = registry.findExact(deviceId);
+        if (known.flatMap(d -> d.disabledIn(now)).equals(Optional.of(hub))) {
+            return errors.apply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
+        }
+        Optional<SimDevice> device = known.filter(d -> d.hub(now).equals(Optional.of(hub)));
+        if (device.isEmpty() || device.get().forgotten()) {
             return errors.apply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub " + host + "."));
         }
+        // the same answers as send-event's (SimHub, docs/azure-protocol.md §3.5)
         if (device.get().blocked()) {
-            return errors.apply(SimError.unauthorized().withMessage("Unauthorized: DEVICE_BLOCKED."));
+            return errors.apply(SimError.iotHubUnauthorized("DEVICE_BLOCKED"));
         }
         if (device.get().disabled()) {
-            return errors.apply(SimError.deviceDisabled());
+            return errors.apply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
         }
         String method = request.method();
         if (path.length == 4) {

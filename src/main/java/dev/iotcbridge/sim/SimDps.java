@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
 public final class SimDps {
 
     /**
-     * A registration id (docs/azure-protocol.md, section 2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
+     * A registration id (docs/azure-protocol.md §2.2): up to 128 of {@code A-Z a-z 0-9 - . _ :}, ending with an
      * alphanumeric or '-'.
      */
     private static final Pattern REGISTRATION_ID = Pattern.compile("[A-Za-z0-9._:\\-]{0,127}[A-Za-z0-9\\-]");
@@ -77,6 +77,9 @@ public final class SimDps {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private volatile HubId forcedHub;
+    private volatile DpsRefusal refusal;
+    /** Register calls per registration id (lower-cased: DPS ids are case-insensitive), since start or reset. */
+    private final Map<String, AtomicInteger> perDevice = new ConcurrentHashMap<>();
 
     SimDps(SimulatorOptions options, String idScope, DeviceRegistry registry, DeviceKeys keys,
            Function<HubId, String> hubHosts, Function<SimRequest, SimResponse> admin, Clock clock, EventLoops loops,
@@ -89,6 +92,7 @@ public final class SimDps {
         this.retryAfterSeconds = options.retryAfterSeconds();
         this.assignAtOnce = options.assignOnRegister();
         this.operationTtl = options.operationTtl();
+        this.refusal = options.dpsRefusal();
         this.faults = new FaultControl(options.seed());
         this.handler = new Handler(clock, adminWork);
         this.listener = new Listener(handler, loops, tls);
@@ -127,6 +131,22 @@ public final class SimDps {
         this.forcedHub = null;
     }
 
+    /** From now on blocked, unapproved and disabled devices are refused this way. */
+    public void refuseAs(DpsRefusal value) {
+        this.refusal = java.util.Objects.requireNonNull(value, "refusal");
+    }
+
+    public DpsRefusal refusal() {
+        return refusal;
+    }
+
+    /** Register calls (PUT) received per registration id, lower-cased, whatever their answer. */
+    public Map<String, Integer> registrationsPerDevice() {
+        Map<String, Integer> copy = new java.util.TreeMap<>();
+        perDevice.forEach((id, n) -> copy.put(id, n.get()));
+        return copy;
+    }
+
     /** Register calls received (PUT), whatever their answer. */
     public long registrationsReceived() {
         return received.get();
@@ -145,6 +165,7 @@ public final class SimDps {
 
     void resetCounters() {
         received.set(0);
+        perDevice.clear();
         maxInFlight.set(inFlight.get());
         handler.resetCounters();
     }
@@ -181,6 +202,11 @@ public final class SimDps {
         void arrived(SimRequest request) {
             if (request.method().equals("PUT") && request.rawPath().endsWith("/register")) {
                 received.incrementAndGet();
+                String[] path = Query.segments(request.rawPath());
+                if (path.length == 4) {
+                    perDevice.computeIfAbsent(path[2].toLowerCase(java.util.Locale.ROOT), k -> new AtomicInteger())
+                            .incrementAndGet();
+                }
                 purgeAbandoned(clock.instant());
                 tickets.put(request, new Ticket());
             }
@@ -225,13 +251,19 @@ public final class SimDps {
                         + "digits, '-', '.', '_', ':', ending with a letter, digit or '-'."));
             }
             Instant now = clock.instant();
+            // the ID scope names the provisioning service: without one there is no enrollment whose key could check
+            // the token, so an unknown scope is "not found" before it is "unauthorized" (docs/azure-protocol.md §2.6)
+            if (!path[0].equalsIgnoreCase(idScope)) {
+                return errorReply(SimError.unknownIdScope());
+            }
             Optional<String> refused = SasCheck.problem(request.header("authorization"),
                     idScope + "/registrations/" + registrationId, SasCheck.Audience.DPS, keys.keyOf(registrationId), now);
-            if (refused.isEmpty() && !path[0].equalsIgnoreCase(idScope)) {
-                refused = Optional.of("unknown ID scope");
-            }
             if (refused.isPresent()) {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
+            }
+            if (!poll && refusal == DpsRefusal.UNAUTHORIZED
+                    && registry.find(registrationId).filter(d -> d.blocked() || d.disabled() || d.awaitingApproval()).isPresent()) {
+                return errorReply(SimError.deviceRefusedByDps());
             }
             if (register) {
                 return register(request, registrationId, body, now);
@@ -320,7 +352,7 @@ public final class SimDps {
         return json;
     }
 
-    /** The DeviceRegistrationResult (docs/azure-protocol.md, section 2). */
+    /** The DeviceRegistrationResult (docs/azure-protocol.md §2.3). */
     private ObjectNode registrationState(String registrationId, SimDevice device, SimDevice.Registration outcome) {
         ObjectNode state = Json.MAPPER.createObjectNode();
         state.put("registrationId", registrationId);

@@ -43,6 +43,33 @@ public record SimError(int status, int code, String name, String message, Option
         return of(401, 401002, "IotHubUnauthorizedAccess", "Unauthorized");
     }
 
+    /**
+     * 401003 IotHubUnauthorized, the hub's answer for a device IoT Central disabled ({@code DEVICE_DISABLED}) or an
+     * operator blocked ({@code DEVICE_BLOCKED}); IoT Central documents those names as the error's sub-code
+     * (docs/azure-protocol.md §3.5), so the message carries them.
+     */
+    public static SimError iotHubUnauthorized(String subCode) {
+        return of(401, 401003, "IotHubUnauthorized", subCode);
+    }
+
+    /**
+     * DPS's refusal of a device that is blocked or waits for an operator's approval: {@code 401} with error code
+     * 400209, as IoT Central documents it (docs/azure-protocol.md §2.6).
+     */
+    public static SimError deviceRefusedByDps() {
+        return of(401, 400209, "Unauthorized",
+                "The device is either waiting for approval by an operator or has been blocked by an operator.");
+    }
+
+    /**
+     * DPS's answer when no provisioning service has the ID scope of the path: 404, "the Device Provisioning Service
+     * instance ... doesn't exist" (docs/azure-protocol.md §2.6). No six-digit code for it is documented; this one is
+     * the generic not-found code, so a client must decide by the HTTP status.
+     */
+    public static SimError unknownIdScope() {
+        return of(404, 404000, "NotFound", "The Device Provisioning Service instance does not exist (unknown ID scope).");
+    }
+
     public static SimError quotaExceeded() {
         return of(403, 403002, "IotHubQuotaExceeded", "Total number of messages on IotHub exceeded the allocated quota.");
     }
@@ -85,11 +112,16 @@ public record SimError(int status, int code, String name, String message, Option
         return of(503, 503001, "ServiceUnavailable", "The service is unavailable.");
     }
 
+    public static SimError serverBusy() {
+        return of(503, 503005, "ServerBusy", "The server is busy.");
+    }
+
     /** The error for a six-digit code (for the HTTP control API), e.g. 429001. */
     public static SimError ofCode(int code) {
         return switch (code) {
             case 400004 -> argumentInvalid("Invalid argument.");
             case 401002 -> unauthorized();
+            case 401003 -> iotHubUnauthorized("Unauthorized");
             case 403002 -> quotaExceeded();
             case 403012 -> deviceDisabled();
             case 404001 -> deviceNotFound();
@@ -98,8 +130,9 @@ public record SimError(int status, int code, String name, String message, Option
             case 429001 -> throttled();
             case 500001 -> serverError();
             case 503001 -> serviceUnavailable();
+            case 503005 -> serverBusy();
             default -> throw new IllegalArgumentException("unknown error code " + code
-                    + "; known: 400004 401002 403002 403012 404001 404012 413001 429001 500001 503001");
+                    + "; known: 400004 401002 401003 403002 403012 404001 404012 413001 429001 500001 503001 503005");
         };
     }
 }

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.Executor;
 
@@ -38,6 +39,9 @@ public final class SimHub {
     private final Listener listener;
     private final SimDeviceBound deviceBound;
     private volatile String host = "127.0.0.1:0";
+    /** The 503 every device request gets while the hub is down in the SERVICE_UNAVAILABLE way; null when it serves. */
+    private volatile SimError unavailable;
+    private volatile HubOutage outage;
 
     SimHub(HubId id, DeviceRegistry registry, DeviceKeys keys, TelemetryLog telemetry, HubErrorStyle errorStyle,
            long seed, Clock clock, EventLoops loops, SslContext tls, Executor exemptWork) {
@@ -91,8 +95,11 @@ public final class SimHub {
         listener.stop();
     }
 
-    /** Listens again, on the same port. */
+    /** Listens again, on the same port (which also ends an outage that refused connections). */
     public void acceptConnections() {
+        if (outage == HubOutage.REFUSE_CONNECTIONS) {
+            outage = null;
+        }
         try {
             listener.restart();
         } catch (IOException e) {
@@ -102,6 +109,34 @@ public final class SimHub {
 
     public boolean acceptingConnections() {
         return listener.running();
+    }
+
+    /**
+     * Down for every device until {@link #endOutage()}: connects refused, or every device request (send-event and
+     * cloud-to-device) answered 503 503001 ServiceUnavailable, with {@code Retry-After} when given, taking no effect.
+     */
+    public synchronized void startOutage(HubOutage how, OptionalInt retryAfterSeconds) {
+        java.util.Objects.requireNonNull(how, "how");
+        endOutage();
+        outage = how;
+        if (how == HubOutage.REFUSE_CONNECTIONS) {
+            refuseConnections();
+        } else {
+            SimError error = SimError.serviceUnavailable();
+            unavailable = retryAfterSeconds.isPresent() ? error.withRetryAfter(retryAfterSeconds.getAsInt()) : error;
+        }
+    }
+
+    /** Serves again; a no-op when the hub is not down. */
+    public synchronized void endOutage() {
+        outage = null;
+        unavailable = null;
+        acceptConnections();
+    }
+
+    /** How the hub is down, if it is. */
+    public Optional<HubOutage> outage() {
+        return Optional.ofNullable(outage);
     }
 
     public long messagesAccepted() {
@@ -135,6 +170,10 @@ public final class SimHub {
 
         @Override
         SimResponse serve(SimRequest request) {
+            SimError down = unavailable;
+            if (down != null) {
+                return errorReply(down);
+            }
             byte[] body = request.body();
             String[] path = Query.segments(request.rawPath());
             if (SimDeviceBound.matches(path)) {
@@ -161,16 +200,21 @@ public final class SimHub {
             if (refused.isPresent()) {
                 return errorReply(SimError.unauthorized().withMessage("Unauthorized: " + refused.get() + "."));
             }
-            Optional<SimDevice> device = registry.findExact(deviceId).filter(d -> d.hub(now).equals(Optional.of(id)));
-            if (device.isEmpty()) {
+            Optional<SimDevice> known = registry.findExact(deviceId);
+            if (known.flatMap(d -> d.disabledIn(now)).equals(Optional.of(id))) {
+                return errorReply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
+            }
+            Optional<SimDevice> device = known.filter(d -> d.hub(now).equals(Optional.of(id)));
+            if (device.isEmpty() || device.get().forgotten()) {
                 return errorReply(SimError.deviceNotFound().withMessage("Device " + deviceId + " not registered in hub "
                         + host + "."));
             }
+            // IoT Central's documented answers (docs/azure-protocol.md §3.5): 401 IoTHubUnauthorized, the sub-code in the message
             if (device.get().blocked()) {
-                return errorReply(SimError.unauthorized().withMessage("Unauthorized: DEVICE_BLOCKED."));
+                return errorReply(SimError.iotHubUnauthorized("DEVICE_BLOCKED"));
             }
             if (device.get().disabled()) {
-                return errorReply(SimError.deviceDisabled());
+                return errorReply(SimError.iotHubUnauthorized("DEVICE_DISABLED"));
             }
             if (body == null) {
                 return errorReply(SimError.messageTooLarge());
@@ -186,7 +230,7 @@ public final class SimHub {
         }
     }
 
-    /** The message properties carried in headers (docs/azure-protocol.md, section 3). */
+    /** The message properties carried in headers (docs/azure-protocol.md §3.3). */
     private record Message(Map<String, String> properties, Map<String, String> systemProperties, int propertyBytes) {
 
         private static final Set<String> SYSTEM = Set.of("iothub-messageid", "iothub-correlationid",

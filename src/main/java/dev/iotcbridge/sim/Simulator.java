@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -170,14 +171,14 @@ public final class Simulator implements AutoCloseable {
         return dps.allocationFor(registrationId);
     }
 
-    /** Removes every fault rule and latency, and lets refused hubs listen again. */
+    /** Removes every fault rule and latency, ends every hub outage and lets refused hubs listen again. */
     public void clearFaults() {
         clouds.faults().clear();
         dps.faults().clear();
         dps.allocateNormally();
         for (SimHub hub : hubs.values()) {
             hub.faults().clear();
-            hub.acceptConnections();
+            hub.endOutage();
         }
     }
 
@@ -200,14 +201,26 @@ public final class Simulator implements AutoCloseable {
      * @throws NoSuchElementException when no device of that id has registered
      */
     public HubId failover(String deviceId, Duration failbackAfter) {
+        return failover(deviceId, failbackAfter, false);
+    }
+
+    /**
+     * A failover whose old hub answers 401 IotHubUnauthorized with DEVICE_DISABLED, IoT Central's documented answer
+     * for a device "disabled in this IoT hub and moved to another IoT hub" (docs/azure-protocol.md §3.5), when
+     * {@code oldHubSaysDisabled}; else 404, as {@link #failover(String, Duration)}.
+     */
+    public HubId failover(String deviceId, Duration failbackAfter, boolean oldHubSaysDisabled) {
         if (failbackAfter != null && (failbackAfter.isNegative() || failbackAfter.isZero())) {
             throw new IllegalArgumentException("the fail-back time must be positive");
         }
-        return registry.find(deviceId).flatMap(d -> d.failover(clock.instant(), failbackAfter))
+        return registry.find(deviceId).flatMap(d -> d.failover(clock.instant(), failbackAfter, oldHubSaysDisabled))
                 .orElseThrow(() -> new NoSuchElementException("device " + deviceId + " has not registered"));
     }
 
-    /** Blocks a device as an IoT Central operator does: DPS answers {@code failed} + 400209, its hub 401. */
+    /**
+     * Blocks a device as an IoT Central operator does: DPS refuses it with 400209 (401, or an operation {@code failed},
+     * as {@link SimulatorOptions#dpsRefusal()} says), its hub answers 401 IotHubUnauthorized (DEVICE_BLOCKED).
+     */
     public void block(String deviceId) {
         registry.getOrCreate(deviceId).blocked(true);
     }
@@ -216,13 +229,58 @@ public final class Simulator implements AutoCloseable {
         registry.find(deviceId).ifPresent(d -> d.blocked(false));
     }
 
-    /** Disables a device: its hub answers 403 (403012 DeviceDisabled), DPS reports the registration {@code disabled}. */
+    /**
+     * Disables a device: its hub answers 401 IotHubUnauthorized (DEVICE_DISABLED), as IoT Central documents it; DPS
+     * refuses it like a blocked device (401 + 400209), or reports the operation {@code disabled} in the
+     * {@link DpsRefusal#FAILED_STATUS} form. 403012 DeviceDisabled stays available as an injected fault.
+     */
     public void disable(String deviceId) {
         registry.getOrCreate(deviceId).disabled(true);
     }
 
     public void enable(String deviceId) {
         registry.find(deviceId).ifPresent(d -> d.disabled(false));
+    }
+
+    /**
+     * The device waits for an operator's approval, as in an IoT Central application whose device connection group
+     * does not approve devices automatically: DPS refuses it like a blocked device (400209); {@link #approve} lets it
+     * register.
+     */
+    public void awaitApproval(String deviceId) {
+        registry.getOrCreate(deviceId).awaitingApproval(true);
+    }
+
+    public void approve(String deviceId) {
+        registry.find(deviceId).ifPresent(d -> d.awaitingApproval(false));
+    }
+
+    /**
+     * The hubs forget the device for good: every send is answered 404 DeviceNotFound, also after the device registers
+     * again, while DPS goes on assigning it (a device deleted from the application behind DPS's back, issue 12's
+     * "re-registration storm"). {@link #remember} undoes it.
+     */
+    public void forget(String deviceId) {
+        registry.getOrCreate(deviceId).forgotten(true);
+    }
+
+    public void remember(String deviceId) {
+        registry.find(deviceId).ifPresent(d -> d.forgotten(false));
+    }
+
+    /**
+     * Takes a hub down for every device while DPS goes on assigning it: it refuses connections or answers 503 to every
+     * device request, with {@code Retry-After} when {@code retryAfterSeconds} is given, until {@link #endOutage}.
+     * DPS is left as it is, so a device that re-registers is assigned the same hub again, as real DPS does when the
+     * hub is not removed from the enrollment (docs/azure-protocol.md §2.8).
+     */
+    public void startOutage(HubId hub, HubOutage how, OptionalInt retryAfterSeconds) {
+        hubs.get(hub).startOutage(how, retryAfterSeconds);
+    }
+
+    /** The hub serves again (listening, if it refused connections). */
+    public void endOutage(HubId hub) {
+        hubs.get(hub).endOutage();
     }
 
     // --- commands (cloud-to-device) --------------------------------------------------------------------------
@@ -273,7 +331,7 @@ public final class Simulator implements AutoCloseable {
         Map<HubId, Long> requests = new EnumMap<>(HubId.class);
         hubs.forEach((id, hub) -> requests.put(id, hub.requests()));
         return new SimCounters(dps.registrationsReceived(), dps.registrationsInFlight(), dps.maxRegistrationsInFlight(),
-                requests, telemetry.perHub(), telemetry.perDevice(), telemetry.messageIdCounts());
+                requests, telemetry.perHub(), telemetry.perDevice(), telemetry.messageIdCounts(), dps.registrationsPerDevice());
     }
 
     /** Zeroes the counters and forgets recent messages; devices and faults stay. */
@@ -309,7 +367,7 @@ public final class Simulator implements AutoCloseable {
         Optional<HubId> hub = device.hub(now);
         Optional<SimMessage> last = telemetry.lastFrom(device.id());
         return new DeviceView(device.id(), hub, hub.map(h -> hubs.get(h).host()), device.modelId(), device.blocked(),
-                device.disabled(), device.failbackAt(now), telemetry.acceptedFrom(device.id()),
+                device.disabled(), device.awaitingApproval(), device.forgotten(), device.failbackAt(now), telemetry.acceptedFrom(device.id()),
                 last.map(SimMessage::body), last.map(SimMessage::receivedAt));
     }
 

@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 
 /**
  * How a {@link Simulator} starts. Every option has a default: {@code SimulatorOptions.builder().build()} gives
- * plain HTTP on ephemeral loopback ports, a generated ID scope and group key, {@code Retry-After: 1} on
- * registration, no printing.
+ * plain HTTP on ephemeral loopback ports, a generated ID scope and group key, {@code Retry-After: 3} on
+ * registration (what real DPS answers, docs/azure-protocol.md §2.1), blocked devices refused with DPS 401 + 400209,
+ * no printing.
  */
 public final class SimulatorOptions {
 
@@ -35,6 +36,7 @@ public final class SimulatorOptions {
     private final HubErrorStyle hubErrorStyle;
     private final Duration operationTtl;
     private final int ioThreads;
+    private final DpsRefusal dpsRefusal;
 
     private SimulatorOptions(Builder b) {
         this.idScope = b.idScope;
@@ -55,6 +57,7 @@ public final class SimulatorOptions {
         this.hubErrorStyle = b.hubErrorStyle;
         this.operationTtl = b.operationTtl;
         this.ioThreads = b.ioThreads;
+        this.dpsRefusal = b.dpsRefusal;
     }
 
     public static Builder builder() {
@@ -83,12 +86,14 @@ public final class SimulatorOptions {
     public HubErrorStyle hubErrorStyle() { return hubErrorStyle; }
     public Duration operationTtl() { return operationTtl; }
     public int ioThreads() { return ioThreads; }
+    public DpsRefusal dpsRefusal() { return dpsRefusal; }
 
     @Override
     public String toString() {
         return "SimulatorOptions[idScope=" + idScope.orElse("(generated)") + ", groupKey="
                 + (groupKey.isPresent() ? "(given)" : "(generated)") + ", ports=" + dpsPort + "/" + hubAPort + "/" + hubBPort
-                + ", https=" + https + ", retryAfter=" + retryAfterSeconds + "s, assignOnRegister=" + assignOnRegister + "]";
+                + ", https=" + https + ", retryAfter=" + retryAfterSeconds + "s, assignOnRegister=" + assignOnRegister
+                + ", dpsRefusal=" + dpsRefusal + "]";
     }
 
     public static final class Builder {
@@ -100,7 +105,8 @@ public final class SimulatorOptions {
         private String hubAName = "127.0.0.1";
         private String hubBName = "127.0.0.1";
         private boolean https;
-        private int retryAfterSeconds = 1;
+        /** Real DPS answers a register call 202 with {@code Retry-After: 3} (docs/azure-protocol.md §2.1). */
+        private int retryAfterSeconds = 3;
         private boolean assignOnRegister;
         private Consumer<String> telemetryPrinter = NO_PRINTER;
         private int keepRecentMessages = 1_000;
@@ -110,6 +116,7 @@ public final class SimulatorOptions {
         private HubErrorStyle hubErrorStyle = HubErrorStyle.NAMED;
         private Duration operationTtl = Duration.ofSeconds(60);
         private int ioThreads = 1;
+        private DpsRefusal dpsRefusal = DpsRefusal.UNAUTHORIZED;
 
         private Builder() {
         }
@@ -167,7 +174,11 @@ public final class SimulatorOptions {
             return this;
         }
 
-        /** Seconds DPS asks a client to wait before polling a registration (0 for benchmarks; default 1). */
+        /**
+         * Seconds DPS asks a client to wait before polling a registration (default 3, as real DPS; 0 for benchmarks
+         * that measure the bridge rather than DPS's pace). The operation is assigned once that time has passed on the
+         * clock.
+         */
         public Builder retryAfterSeconds(int value) {
             if (value < 0 || value > 3_600) {
                 throw new IllegalArgumentException("Retry-After is 0..3600 seconds");
@@ -237,6 +248,12 @@ public final class SimulatorOptions {
                 throw new IllegalArgumentException("ioThreads is 1..64");
             }
             this.ioThreads = value;
+            return this;
+        }
+
+        /** How DPS refuses a blocked, unapproved or disabled device (default {@link DpsRefusal#UNAUTHORIZED}). */
+        public Builder dpsRefusal(DpsRefusal value) {
+            this.dpsRefusal = Objects.requireNonNull(value, "dpsRefusal");
             return this;
         }
 

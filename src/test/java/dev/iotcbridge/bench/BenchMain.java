@@ -58,6 +58,7 @@ public final class BenchMain {
         switch (o.mode()) {
             case "throughput" -> throughput(o.concurrency(), o.hubLatencyMs());
             case "cold" -> cold();
+            case "outage" -> outage();
             case "startup" -> startup();
             case "heap" -> heap();
             case "failures" -> failures();
@@ -97,8 +98,8 @@ public final class BenchMain {
                 throw e;
             }
             bridge = b;
-            System.out.printf("bridge pid %d on port %d: java %s; simulator pid %d (DPS %s, Retry-After 0)%n",
-                    bridge.pid(), bridge.port, String.join(" ", flags()), sim.pid(), sim.dpsHost());
+            System.out.printf("bridge pid %d on port %d: java %s; simulator pid %d (DPS %s, Retry-After %d)%n",
+                    bridge.pid(), bridge.port, String.join(" ", flags()), sim.pid(), sim.dpsHost(), o.dpsRetryAfterSeconds());
         }
 
         InetSocketAddress target() {
@@ -121,8 +122,7 @@ public final class BenchMain {
     }
 
     private BenchOptions withLogging(BenchOptions b) {
-        return new BenchOptions(b.mode(), b.devices(), b.concurrency(), b.seconds(), b.warmupSeconds(), b.hubLatencyMs(),
-                b.count(), b.repeats(), flags(), b.jar(), b.workDir(), b.keepMessageIds(), b.quietBridgeLog(), b.floor());
+        return b.withBridgeJvmFlags(flags());
     }
 
     /** One message to each of devices [0, D), C at a time, retrying 503/429 as a webhook sender would. */
@@ -130,7 +130,7 @@ public final class BenchMain {
         long t0 = System.nanoTime();
         IotcRequests requests = new IotcRequests(rig.bridge.port, devicePrefix, 0, devices, "prov" + (++phase) + "-");
         LoadGenerator.Result r = LoadGenerator.run(rig.target(),
-                LoadGenerator.Plan.counted(Math.min(devices, 64), devices, 300, 20), requests);
+                LoadGenerator.Plan.counted(Math.min(devices, 64), devices, 900, 50), requests);
         System.out.printf("provisioned %d devices in %.1f s (%s)%n", r.count2xx(), (System.nanoTime() - t0) / 1e9,
                 statuses(r.statuses));
         if (r.count2xx() != devices) {
@@ -175,6 +175,17 @@ public final class BenchMain {
 
     /** Every 2xx of the run seen exactly once at the hub, by message id. */
     private void deliveryCheck(Rig rig, LoadGenerator.Result r, String prefix) throws IOException {
+        delivery(rig, r, prefix);
+    }
+
+    /** What became of a run's messages at the hub, by message id. */
+    private record Delivery(long ok, long once, long missing, long duplicated, long extra) {
+        boolean exact() {
+            return once == ok && missing == 0 && duplicated == 0;
+        }
+    }
+
+    private Delivery delivery(Rig rig, LoadGenerator.Result r, String prefix) throws IOException {
         Map<String, Integer> ids = rig.sim.messageIds(o.workDir().resolve("message-ids.txt"));
         long once = 0;
         long missing = 0;
@@ -195,6 +206,7 @@ public final class BenchMain {
         System.out.printf("delivery: %,d answered 2xx; at the hub exactly once %,d, missing %d, more than once %d; "
                 + "accepted by the hub without a 2xx answer %d -> %s%n", ok, once, missing, duplicated, extra,
                 once == ok ? "EXACT" : "NOT EXACT");
+        return new Delivery(ok, once, missing, duplicated, extra);
     }
 
     /** CPU seconds of the bridge, the simulator, this process and the machine between the window's open and close. */
@@ -290,16 +302,19 @@ public final class BenchMain {
     // --- cold path ------------------------------------------------------------------------------------------------
 
     private void cold() throws Exception {
-        System.out.printf("%n== cold path: first messages of devices new to DPS and to the bridge%n");
+        System.out.printf("%n== cold path: first messages of devices new to DPS and to the bridge; DPS asks Retry-After "
+                + "%d s%n", o.dpsRetryAfterSeconds());
         try (Rig rig = new Rig(true)) {
             DpsTimer dps = new DpsTimer(rig.sim);
             // warm both sides (connections, JIT, class loading) on devices of their own
-            for (int i = 0; i < 20; i++) {
+            int warm = o.dpsRetryAfterSeconds() == 0 ? 20 : 3;
+            for (int i = 0; i < warm; i++) {
                 dps.register(IotcRequests.deviceId("warm-dps-", i));
             }
-            LoadGenerator.run(rig.target(), LoadGenerator.Plan.counted(1, 20, 60, 1),
-                    new IotcRequests(rig.bridge.port, "warm-bridge-", 0, 20, "w-"));
-            int k = 50;
+            LoadGenerator.run(rig.target(), LoadGenerator.Plan.counted(1, warm, 60, 20),
+                    new IotcRequests(rig.bridge.port, "warm-bridge-", 0, warm, "w-"));
+            // one at a time: with DPS's Retry-After each takes its seconds, so fewer samples then
+            int k = o.dpsRetryAfterSeconds() == 0 ? 50 : 5;
             double[] own = new double[k];
             for (int i = 0; i < k; i++) {
                 own[i] = dps.register(IotcRequests.deviceId("direct-", i)) / 1e6;
@@ -307,26 +322,127 @@ public final class BenchMain {
             Arrays.sort(own);
             LoadGenerator.Result one = LoadGenerator.run(rig.target(), LoadGenerator.Plan.counted(1, k, 120, 1),
                     new IotcRequests(rig.bridge.port, "cold1-", 0, k, "c1-"));
-            System.out.printf("DPS's own answer time (PUT register + polls until assigned, Retry-After 0), %d devices: "
-                    + "p50 %.2f ms, p90 %.2f ms%n", k, own[k / 2], own[(int) (k * 0.9)]);
+            System.out.printf("DPS's own answer time (PUT register + polls until assigned, Retry-After %d s), %d devices: "
+                    + "p50 %.2f ms, p90 %.2f ms%n", o.dpsRetryAfterSeconds(), k, own[k / 2], own[(int) (k * 0.9)]);
             System.out.printf("bridge, first message of a new device, one at a time, %d devices: p50 %.2f ms, p90 %.2f ms, "
                     + "max %.2f ms (%s) -> p50 %.2f ms over DPS's own time%n", k, one.percentileMillis(0.5),
                     one.percentileMillis(0.9), one.percentileMillis(1.0), statuses(one.statuses),
                     one.percentileMillis(0.5) - own[k / 2]);
-            for (int n : new int[] {20, 1000}) {
-                rig.sim.control("POST", "counters/reset");
-                LoadGenerator.Result r = LoadGenerator.run(rig.target(), LoadGenerator.Plan.counted(n, n, 120, 10),
-                        new IotcRequests(rig.bridge.port, "burst" + n + "-", 0, n, "b" + n + "-"));
-                var c = rig.sim.control("GET", "counters");
-                long registrations = c.path("registrationsReceived").asLong();
-                System.out.printf("%d new devices at once: %d succeeded (first attempt: %s; after retries on 503/429: %s, "
-                                + "%d retries, %d re-sent on a new connection); %d DPS registrations (one each: %s), at most %d in flight; all answered in "
-                                + "%.0f ms; slowest %.0f ms%n", n, r.count2xx(), statuses(r.firstStatuses), statuses(r.statuses),
-                        r.retries, r.reconnects, registrations, registrations == n ? "yes" : "NO", c.path("maxRegistrationsInFlight").asInt(),
-                        r.windowSeconds * 1000, r.percentileMillis(1.0));
+            for (int n : o.deviceCounts()) {
+                burst(rig, n);
             }
-            System.out.printf("(registration cap BRIDGE_DPS_MAX_REGISTRATIONS = 16: expected total ≈ DPS time × ⌈N/16⌉ "
-                    + "= %.0f ms for 20, %.0f ms for 1000)%n", own[k / 2] * 2, own[k / 2] * 63);
+        }
+    }
+
+    /**
+     * {@code n} new devices send their first message at once, one connection each; a sender retries 503 and 429 after
+     * the Retry-After it was given (1 s without one), as a cloud that retries does, up to 50 attempts.
+     */
+    private void burst(Rig rig, int n) throws IOException {
+        rig.sim.control("POST", "counters/reset");
+        String prefix = "b" + n + "-" + (++phase) + "-";
+        LoadGenerator.Result r = LoadGenerator.run(rig.target(), LoadGenerator.Plan.counted(n, n, 600, 50),
+                new IotcRequests(rig.bridge.port, "burst" + n + "-" + phase + "-", 0, n, prefix));
+        var c = rig.sim.control("GET", "counters");
+        long registrations = c.path("registrationsReceived").asLong();
+        long firstOk = r.firstStatuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2)
+                .mapToLong(Map.Entry::getValue).sum();
+        System.out.printf("%d new devices at once: %d answered 2xx on their first call (first answers: %s); all %s after "
+                        + "%.1f s (final answers: %s; %d retries, %d re-sent on a new connection, %d unfinished); "
+                        + "DPS registrations %d (at most %d per device, at most %d in flight)%n", n, firstOk,
+                statuses(r.firstStatuses), r.count2xx() == n ? "delivered" : "answered", r.windowSeconds,
+                statuses(r.statuses), r.retries, r.reconnects, r.unfinished, registrations,
+                c.path("maxRegistrationsPerDevice").asInt(), c.path("maxRegistrationsInFlight").asInt());
+        delivery(rig, r, prefix);
+    }
+
+    // --- fleet outage ----------------------------------------------------------------------------------------------
+
+    /**
+     * N devices send steadily through the bridge, all on hub A; then hub A is down for everyone for O seconds while
+     * DPS goes on assigning it (the simulator's outage control, docs/simulator.md), and comes back. Senders retry 503
+     * and 429 after the Retry-After they were given. Reported: DPS registrations per minute during the outage, in total
+     * and per device, the time from the hub's return until every message is delivered, and what was lost or
+     * duplicated.
+     */
+    private void outage() throws Exception {
+        int n = o.devices();
+        int seconds = o.outageSeconds();
+        int interval = o.sendIntervalSeconds();
+        int before = Math.max(2 * interval, 20);
+        System.out.printf("%n== fleet outage: %d devices, one message every ~%d s each; hub A down for everyone for %d s "
+                + "(%s) while DPS still assigns it; DPS asks Retry-After %d s%n", n, interval, seconds,
+                o.outageAnswer().equals("503") ? "every send answered 503" : "connections refused", o.dpsRetryAfterSeconds());
+        try (Rig rig = new Rig(true)) {
+            rig.sim.control("POST", "dps/assign?hub=a");
+            provision(rig, "fleet-", n);
+            rig.sim.control("POST", "counters/reset");
+            String prefix = "o" + (++phase) + "-";
+            IotcRequests requests = new IotcRequests(rig.bridge.port, "fleet-", 0, n, prefix);
+            // senders retry for as long as it takes; the run stops at the latest 10 minutes after the hub is back
+            LoadGenerator.Plan plan = LoadGenerator.Plan.paced(n, before + seconds, before + seconds + 600, interval, 1000);
+            var load = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                java.util.concurrent.Future<LoadGenerator.Result> running = load.submit(
+                        () -> LoadGenerator.run(rig.target(), plan, requests));
+                long t0 = System.nanoTime();
+                sleepUntil(t0, before);
+                Map<String, Integer> perDeviceBefore = registrationsPerDevice(rig);
+                long registrationsBefore = rig.sim.control("GET", "counters").path("registrationsReceived").asLong();
+                rig.sim.control("POST", "hubs/a/outage?answer=" + o.outageAnswer());
+                long down = System.nanoTime();
+                List<Long> perMinute = new ArrayList<>();
+                long mark = registrationsBefore;
+                for (int minute = 1; minute * 60 <= seconds; minute++) {
+                    sleepUntil(down, minute * 60);
+                    long now = rig.sim.control("GET", "counters").path("registrationsReceived").asLong();
+                    perMinute.add(now - mark);
+                    mark = now;
+                }
+                sleepUntil(down, seconds);
+                long registrationsDuring = rig.sim.control("GET", "counters").path("registrationsReceived").asLong()
+                        - registrationsBefore;
+                Map<String, Integer> perDeviceAfter = registrationsPerDevice(rig);
+                rig.sim.control("POST", "hubs/a/restore");
+                long back = System.nanoTime();
+                LoadGenerator.Result r = running.get();
+                int maxPerDevice = 0;
+                for (Map.Entry<String, Integer> e : perDeviceAfter.entrySet()) {
+                    maxPerDevice = Math.max(maxPerDevice, e.getValue() - perDeviceBefore.getOrDefault(e.getKey(), 0));
+                }
+                var c = rig.sim.control("GET", "counters");
+                System.out.printf("outage: DPS registrations %d in %d s = %.1f per minute%s; at most %d for one device "
+                                + "(%.2f per device on average)%n", registrationsDuring, seconds, registrationsDuring * 60.0 / seconds,
+                        perMinute.isEmpty() ? "" : " (minute by minute: " + perMinute + ")", maxPerDevice,
+                        registrationsDuring / (double) n);
+                System.out.printf("whole run: %d messages sent, %d answered 2xx (first answers: %s; final: %s; %d retries, "
+                                + "%d unfinished); DPS registrations %d, at most %d per device%n", r.issued, r.count2xx(),
+                        statuses(r.firstStatuses), statuses(r.statuses), r.retries, r.unfinished,
+                        c.path("registrationsReceived").asLong(), c.path("maxRegistrationsPerDevice").asInt());
+                System.out.printf("hub back -> every message answered: %.1f s%n",
+                        Math.max(0, r.lastCompletionNanos - back) / 1e9);
+                Delivery d = delivery(rig, r, prefix);
+                long lost = (r.issued - r.count2xx()) + d.missing();
+                System.out.printf("lost (never answered 2xx, or 2xx and not at the hub): %d; duplicated at the hub: %d -> %s%n",
+                        lost, d.duplicated(), lost == 0 && d.duplicated() == 0 ? "EXACT" : "NOT EXACT");
+                System.out.printf("outage started %.1f s into the run%n", (down - t0) / 1e9);
+            } finally {
+                load.shutdownNow();
+            }
+        }
+    }
+
+    private static Map<String, Integer> registrationsPerDevice(Rig rig) {
+        Map<String, Integer> counts = new java.util.HashMap<>();
+        rig.sim.control("GET", "counters").path("registrationsPerDevice").fields()
+                .forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asInt()));
+        return counts;
+    }
+
+    private static void sleepUntil(long startNanos, double seconds) {
+        long until = startNanos + (long) (seconds * 1e9);
+        for (long left = until - System.nanoTime(); left > 0; left = until - System.nanoTime()) {
+            BridgeProcess.sleep(Math.min(1000, Math.max(1, left / 1_000_000)));
         }
     }
 

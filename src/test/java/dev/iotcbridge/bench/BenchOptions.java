@@ -12,7 +12,14 @@ import java.util.List;
  */
 record BenchOptions(String mode, int devices, int concurrency, double seconds, double warmupSeconds, int hubLatencyMs,
                     long count, int repeats, List<String> bridgeJvmFlags, Path jar, Path workDir, int keepMessageIds,
-                    boolean quietBridgeLog, String floor) {
+                    boolean quietBridgeLog, String floor, List<Integer> deviceCounts, int dpsRetryAfterSeconds,
+                    int outageSeconds, String outageAnswer, int sendIntervalSeconds) {
+
+    /** Real DPS answers a register call with {@code Retry-After: 3} (docs/azure-protocol.md §2.1). */
+    static final int REAL_DPS_RETRY_AFTER = 3;
+
+    /** The device counts of issue 12's cold-path figures. */
+    static final List<Integer> COLD_DEVICE_COUNTS = List.of(20, 50, 200, 1000);
 
     /**
      * The class-data archive scripts/bench.sh makes from one start-up of the current jar (AppCDS: the JVM maps the
@@ -40,8 +47,14 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
 
     static final String USAGE = """
             usage: scripts/bench.sh MODE [options]
-              MODE: throughput | cold | startup | heap | failures | all | floor (an HTTP layer alone, see --floor)
-              --devices D          provisioned devices the load cycles through (default 1000)
+              MODE: throughput | cold | outage | startup | heap | failures | all | floor (an HTTP layer alone, see --floor)
+              --devices D          provisioned devices the load cycles through (default 1000); cold takes a list,
+                                   e.g. 20,50,200,1000 (its default): one burst of first messages per count
+              --dps-retry-after S  the simulated DPS's register Retry-After in seconds (cold and outage: default 3, as
+                                   real DPS; the other modes: 0, to measure the bridge rather than DPS's pace)
+              --outage-seconds O   outage: how long the hub is down for every device while DPS assigns it (default 120)
+              --outage-answer A    outage: refuse (connections refused, the default) or 503 (every send answered 503)
+              --send-interval S    outage: each device sends a message about every S seconds (default 10)
               --concurrency C      keep-alive connections (default 32)
               --seconds T          measured seconds (default 20)
               --warmup W           seconds of load before measuring (default 30: the JIT settles after ~35 s)
@@ -61,10 +74,14 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
             throw new IllegalArgumentException("give a mode");
         }
         String mode = args[0];
-        if (!List.of("throughput", "cold", "startup", "heap", "failures", "floor", "all").contains(mode)) {
+        if (!List.of("throughput", "cold", "outage", "startup", "heap", "failures", "floor", "all").contains(mode)) {
             throw new IllegalArgumentException("unknown mode " + mode);
         }
-        int devices = 1000;
+        List<Integer> deviceCounts = mode.equals("cold") ? COLD_DEVICE_COUNTS : List.of(1000);
+        int dpsRetryAfter = mode.equals("cold") || mode.equals("outage") ? REAL_DPS_RETRY_AFTER : 0;
+        int outageSeconds = 120;
+        String outageAnswer = "refuse";
+        int sendInterval = 10;
         int concurrency = 32;
         double seconds = 20;
         double warmup = 30;
@@ -86,7 +103,11 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
             }
             String v = args[++i];
             switch (a) {
-                case "--devices" -> devices = bounded(v, a, 1, 1_000_000);
+                case "--devices" -> deviceCounts = counts(v, a);
+                case "--dps-retry-after" -> dpsRetryAfter = bounded(v, a, 0, 60);
+                case "--outage-seconds" -> outageSeconds = bounded(v, a, 1, 3600);
+                case "--outage-answer" -> outageAnswer = oneOf(v, a, List.of("refuse", "503"));
+                case "--send-interval" -> sendInterval = bounded(v, a, 1, 600);
                 case "--concurrency" -> concurrency = bounded(v, a, 1, 4096);
                 case "--seconds" -> seconds = bounded(v, a, 1, 3600);
                 case "--warmup" -> warmup = bounded(v, a, 0, 600);
@@ -99,10 +120,37 @@ record BenchOptions(String mode, int devices, int concurrency, double seconds, d
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
+        if (deviceCounts.size() > 1 && !mode.equals("cold")) {
+            throw new IllegalArgumentException("only cold takes a list of device counts");
+        }
         // the simulator counts every message id of a run for the exact delivery check
         int keepIds = (int) Math.min(4_000_000, Math.max(100_000, (long) ((seconds + warmup) * 40_000)));
-        return new BenchOptions(mode, devices, concurrency, seconds, warmup, latency, count, repeats, List.copyOf(flags),
-                jar, Path.of("target/bench"), keepIds, quiet, floor);
+        return new BenchOptions(mode, deviceCounts.get(0), concurrency, seconds, warmup, latency, count, repeats,
+                List.copyOf(flags), jar, Path.of("target/bench"), keepIds, quiet, floor, deviceCounts, dpsRetryAfter,
+                outageSeconds, outageAnswer, sendInterval);
+    }
+
+    /** A copy with other bridge JVM flags. */
+    BenchOptions withBridgeJvmFlags(List<String> flags) {
+        return new BenchOptions(mode, devices, concurrency, seconds, warmupSeconds, hubLatencyMs, count, repeats,
+                List.copyOf(flags), jar, workDir, keepMessageIds, quietBridgeLog, floor, deviceCounts,
+                dpsRetryAfterSeconds, outageSeconds, outageAnswer, sendIntervalSeconds);
+    }
+
+    /** {@code 20,50,200,1000}: whole numbers in 1..1,000,000, at least one. */
+    private static List<Integer> counts(String v, String name) {
+        List<Integer> list = new ArrayList<>();
+        for (String part : v.split(",", -1)) {
+            list.add(bounded(part.trim(), name, 1, 1_000_000));
+        }
+        return List.copyOf(list);
+    }
+
+    private static String oneOf(String v, String name, List<String> allowed) {
+        if (!allowed.contains(v)) {
+            throw new IllegalArgumentException(name + " is one of " + String.join(", ", allowed));
+        }
+        return v;
     }
 
     private static int bounded(String v, String name, int min, int max) {

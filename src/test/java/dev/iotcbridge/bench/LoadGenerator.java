@@ -30,7 +30,12 @@ final class LoadGenerator {
 
     /** How a run ends and what it retries. */
     record Plan(int connections, long maxRequests, long warmupNanos, long durationNanos, long hardLimitNanos,
-                long requestTimeoutNanos, int maxAttempts) {
+                long requestTimeoutNanos, int maxAttempts, long thinkNanos) {
+
+        Plan(int connections, long maxRequests, long warmupNanos, long durationNanos, long hardLimitNanos,
+             long requestTimeoutNanos, int maxAttempts) {
+            this(connections, maxRequests, warmupNanos, durationNanos, hardLimitNanos, requestTimeoutNanos, maxAttempts, 0);
+        }
 
         /** C connections for warm-up + T seconds (no request count limit, no retries). */
         static Plan timed(int connections, double warmupSeconds, double seconds) {
@@ -38,6 +43,17 @@ final class LoadGenerator {
             long dur = (long) (seconds * 1e9);
             return new Plan(connections, Long.MAX_VALUE, warm, dur, warm + dur + TimeUnit.SECONDS.toNanos(30),
                     TimeUnit.SECONDS.toNanos(30), 1);
+        }
+
+        /**
+         * Devices sending steadily: each of C connections sends a request, and {@code thinkSeconds} after its final
+         * answer the next one, for {@code issueSeconds}; then no new request is issued and the run ends when every
+         * request has its final answer (a sender that retries 503/429 holds its message until then), at the latest
+         * {@code limitSeconds} after the start. Every request counts in the window.
+         */
+        static Plan paced(int connections, double issueSeconds, double limitSeconds, double thinkSeconds, int maxAttempts) {
+            return new Plan(connections, Long.MAX_VALUE, 0, (long) (issueSeconds * 1e9), (long) (limitSeconds * 1e9),
+                    TimeUnit.SECONDS.toNanos(30), maxAttempts, (long) (thinkSeconds * 1e9));
         }
 
         /** Exactly {@code requests} requests over C connections, measured from the first; at most {@code limitSeconds}. */
@@ -62,6 +78,7 @@ final class LoadGenerator {
         double windowSeconds;
         long windowStartNanos;
         long windowEndNanos;
+        long lastCompletionNanos;  // System.nanoTime() of the last final answer
         int[] latencyMicros = new int[1 << 16];
         int latencies;
         long droppedLatencies;
@@ -191,8 +208,13 @@ final class LoadGenerator {
             long windowEnd = startNanos + plan.warmupNanos() + plan.durationNanos();
             long hardEnd = startNanos + plan.hardLimitNanos();
             tick(startNanos, windowEnd);
-            for (Conn c : conns) {
-                issueNext(c, selector, startNanos, windowEnd);
+            for (int i = 0; i < conns.size(); i++) {
+                if (plan.thinkNanos() > 0) {
+                    // steady senders start spread over one interval, not all in the same millisecond
+                    issueLater(conns.get(i), startNanos + plan.thinkNanos() * i / conns.size(), windowEnd);
+                } else {
+                    issueNext(conns.get(i), selector, startNanos, windowEnd);
+                }
             }
             while (true) {
                 long now = System.nanoTime();
@@ -239,6 +261,12 @@ final class LoadGenerator {
                             read(c, selector, now, windowEnd);
                         }
                     } catch (IOException e) {
+                        if (c.out == null && c.notBeforeNanos != 0) {
+                            // closed while the request waits for its time (Retry-After, or a steady sender's
+                            // interval): it is sent when due, on a new connection
+                            reconnect(c, selector);
+                            continue;
+                        }
                         if (c.inLen == 0 && !c.resent) {
                             // the server closed the connection while it was idle (the JDK server keeps at most 200
                             // idle connections): nothing was answered, so send the same request on a new one
@@ -358,7 +386,26 @@ final class LoadGenerator {
         if (close) {
             reconnect(c, selector);
         }
-        issueNext(c, selector, now, windowEnd);
+        if (plan.thinkNanos() > 0) {
+            issueLater(c, now + plan.thinkNanos(), windowEnd);
+        } else {
+            issueNext(c, selector, now, windowEnd);
+        }
+    }
+
+    /** Takes the next request now and sends it at {@code at} (the main loop sends a due request). */
+    private void issueLater(Conn c, long at, long windowEnd) {
+        if (nextSeq >= plan.maxRequests() || at >= windowEnd) {
+            c.seq = -1;
+            return;
+        }
+        c.seq = nextSeq++;
+        result.issued++;
+        c.attempt = 1;
+        c.firstStartNanos = at;
+        c.out = null;
+        c.inLen = 0;
+        c.notBeforeNanos = at;
     }
 
     private void finish(Conn c, int status, long now) {
@@ -372,6 +419,7 @@ final class LoadGenerator {
             result.latency(now - c.firstStartNanos);
         }
         lastCompletionNanos = now;
+        result.lastCompletionNanos = now;
         c.seq = -1;
         c.out = null;
         c.inLen = 0;

@@ -48,7 +48,8 @@ final class SimProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(BridgeProcess.javaBinary());
         cmd.addAll(List.of("-XX:+UseSerialGC", "-Xmx1g", "-XX:+UseStringDeduplication"));
-        cmd.addAll(List.of("-jar", o.jar().toAbsolutePath().toString(), "simulate", "--retry-after", "0",
+        cmd.addAll(List.of("-jar", o.jar().toAbsolutePath().toString(), "simulate", "--retry-after",
+                Integer.toString(o.dpsRetryAfterSeconds()),
                 "--keep-message-ids", Integer.toString(o.keepMessageIds())));
         Process p = new ProcessBuilder(cmd).directory(o.workDir().toFile()).redirectError(log.toFile()).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

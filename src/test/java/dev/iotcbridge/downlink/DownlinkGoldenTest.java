@@ -114,7 +114,7 @@ class DownlinkGoldenTest {
             }
         }));
         cloud.start();
-        sim = Simulator.start(SimulatorOptions.builder().clock(simClock).build());
+        sim = Simulator.start(SimulatorOptions.builder().clock(simClock).retryAfterSeconds(1).build()); // downlinks, not DPS pacing
         BRIDGE.setLevel(Level.ALL);
         BRIDGE.addHandler(logHandler);
     }

@@ -33,20 +33,43 @@ final class FaultScenario {
     static final int BUDGET_MS = 600;
     static final int MAX_REGISTRATIONS = 4;
     /**
-     * How long the senders keep retrying before a message counts as lost. A device unlucky enough to draw several DPS
-     * faults in a row waits out the bridge's exponential back-off (1, 2, 4, 8, 16 s, jittered) on one of only
-     * {@link #MAX_REGISTRATIONS} registration threads, so the last ones can take most of a minute.
+     * How many times a sender posts one message before it counts as lost. A count, not a time, so that a busy machine,
+     * on which every answer comes later, gives the senders more time rather than less. A device unlucky enough to draw
+     * several DPS faults in a row waits out the bridge's exponential back-off (1, 2, 4, 8, 16 s, jittered) on one of
+     * only {@link #MAX_REGISTRATIONS} registration threads, so the last ones can take most of a minute; meanwhile its
+     * sender is answered at once and sleeps at most 400 ms between attempts, so 250 attempts last at least 100 s.
      */
-    static final long SETTLE_SECONDS = 90;
-    /** Enough that time, not attempts, ends a sender's retries: an attempt takes about a second (budget + back-off). */
-    static final int MAX_ATTEMPTS = 200;
+    static final int MAX_ATTEMPTS = 250;
+    /**
+     * A safety limit only, for a bridge that stops answering (every attempt then waits out the 4 s request timeout): no
+     * correct run comes near it, and what it stops counts as lost.
+     */
+    static final long SETTLE_SECONDS = 300;
     static final long TOKEN_TTL_SECONDS = 60 * 60;
 
+    /**
+     * How long a fault ended by {@link Run#afterFailedAnswers} may last at most, in case the senders never feel it
+     * (a bridge that hides the fault): the scenario then fails on its own assertions instead of waiting out
+     * {@link #SETTLE_SECONDS}. A correct run ends the fault long before, by the count of failed answers.
+     */
+    static final Duration FAULT_SAFETY_LIMIT = Duration.ofSeconds(20);
+
     /** What a scenario can reach while it runs. */
-    record Run(Simulator sim, LocalBridge bridge, ScheduledExecutorService chaos) {
-        /** Runs {@code action} after {@code delay}, on the chaos thread. */
-        void after(Duration delay, Runnable action) {
-            chaos.schedule(action, delay.toMillis(), TimeUnit.MILLISECONDS);
+    record Run(Simulator sim, LocalBridge bridge, ScheduledExecutorService chaos, Ledger ledger) {
+        /**
+         * Runs {@code action} once, when the senders have had {@code count} more failed attempts (any answer but 2xx,
+         * or none) than now: a fault lasts as many failures as the scenario needs, not a wall-clock time that a busy
+         * machine may spend before a single request reaches the fault.
+         */
+        void afterFailedAnswers(int count, Runnable action) {
+            AtomicBoolean done = new AtomicBoolean();
+            Runnable once = () -> {
+                if (done.compareAndSet(false, true)) {
+                    action.run();
+                }
+            };
+            ledger.afterFailures(count, once);
+            chaos.schedule(once, FAULT_SAFETY_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -177,7 +200,7 @@ final class FaultScenario {
             settings.put("BRIDGE_TRANSFORMS_DIR", Path.of("transforms").toAbsolutePath().toString());
             List<String> ids = new ArrayList<>();
             try (LocalBridge bridge = LocalBridge.start(settings, witness.console())) {
-                Run run = new Run(sim, bridge, chaos);
+                Run run = new Run(sim, bridge, chaos, ledger);
                 setup.accept(run);
                 HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(Duration.ofSeconds(2)).build();

@@ -5,6 +5,9 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What the senders did with every message of a scenario: how often each was posted, what each attempt was answered,
@@ -54,6 +57,12 @@ public final class Ledger {
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final Map<Integer, Long> statusCounts = new ConcurrentHashMap<>();
+    private final AtomicLong failures = new AtomicLong();
+    private final List<FailureTrigger> failureTriggers = new CopyOnWriteArrayList<>();
+
+    /** An action run once, on the sender's thread, when the failed attempts reach {@code at}. */
+    private record FailureTrigger(long at, Runnable action, AtomicBoolean fired) {
+    }
 
     Entry open(String deviceId, String messageId) {
         Entry e = new Entry(deviceId, messageId);
@@ -66,6 +75,27 @@ public final class Ledger {
     void record(Entry e, int status) {
         e.attempt(status);
         statusCounts.merge(status, 1L, Long::sum);
+        if (status < 200 || status >= 300) {
+            long failed = failures.incrementAndGet();
+            for (FailureTrigger t : failureTriggers) {
+                if (failed >= t.at() && t.fired().compareAndSet(false, true)) {
+                    t.action().run();
+                }
+            }
+        }
+    }
+
+    /** Attempts answered anything but 2xx (or not answered), so far. */
+    long failures() {
+        return failures.get();
+    }
+
+    /**
+     * Runs {@code action} once, when {@code count} more attempts than now have failed: a fault that ends after the
+     * senders have felt it a given number of times, whatever the machine's speed.
+     */
+    void afterFailures(long count, Runnable action) {
+        failureTriggers.add(new FailureTrigger(failures.get() + count, action, new AtomicBoolean()));
     }
 
     public Collection<Entry> entries() {

@@ -10,7 +10,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The secrets a run creates, computed here independently of the bridge (reference §1-2): each device's key derived
+ * The secrets a run creates, computed here independently of the bridge (docs/azure-protocol.md §1): each device's key derived
  * from the group key, and the signature of every token the bridge could have minted for a device during a time
  * window (the expiry is the minting second plus the token lifetime, so a window of seconds bounds the candidates).
  */

@@ -42,7 +42,7 @@ class SecretWitnessTest {
 
     @Test
     void derivesTheReferenceDeviceKey() {
-        // reference §1 test vector, computed here independently of the bridge's own code
+        // docs/azure-protocol.md §1.1 test vector, computed here independently of the bridge's own code
         assertEquals("Qo/tl0OMJVczFo9NZmMsiSRof5GTI3Bk1I8Pwy2UV2c=",
                 SasOracle.deviceKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", "sensor-001"));
     }

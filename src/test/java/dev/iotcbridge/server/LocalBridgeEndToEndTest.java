@@ -57,6 +57,8 @@ class LocalBridgeEndToEndTest {
         String said = console.toString(StandardCharsets.UTF_8);
         assertTrue(said.contains("No IOTC_ID_SCOPE set: forwarding to the embedded IoT Central simulator"), said);
         assertTrue(said.contains("routes: chirpstack, helium, iotc"), said);
+        assertTrue(said.contains("The simulated DPS asks registrations to wait Retry-After 1 s; real DPS asks 3 s"),
+                "the quick start says its DPS is quicker than the real one: " + said);
     }
 
     @Test

@@ -66,6 +66,7 @@ class FaultControlsTest {
         String id = "dev-errors";
         SimHub hub = registered(id);
         List<SimError> errors = List.of(SimError.deviceNotFound(), SimError.unauthorized(), SimError.deviceDisabled(),
+                SimError.iotHubUnauthorized("DEVICE_DISABLED"), SimError.serverBusy(),
                 SimError.throttled(), SimError.throttled(2), SimError.serverError(), SimError.serviceUnavailable(),
                 SimError.quotaExceeded());
         for (SimError error : errors) {

@@ -22,12 +22,14 @@ import org.junit.jupiter.api.Test;
 /** The simulator's HTTP/1.1 as a client sees it on the socket: keep-alive, pipelining, limits, cut answers. */
 class HttpWireTest {
 
+    /** Tokens are signed and checked on this clock: a stalled machine cannot make one expire mid-test. */
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-27T10:00:00Z"));
     private Simulator sim;
     private SimClient client;
 
     @BeforeEach
     void start() throws Exception {
-        sim = Simulator.start(SimulatorOptions.builder().assignOnRegister(true).build());
+        sim = Simulator.start(SimulatorOptions.builder().clock(clock).assignOnRegister(true).build());
         client = new SimClient(sim);
     }
 
@@ -79,7 +81,7 @@ class HttpWireTest {
         try (Socket s = connect(sim.dps().port())) {
             String body = "{\"registrationId\":\"wire-cut\"}";
             write(s, "PUT /" + sim.idScope() + "/registrations/wire-cut/register?api-version=2021-06-01 HTTP/1.1\r\n"
-                    + "Host: " + sim.dpsHost() + "\r\nAuthorization: " + client.dpsToken("wire-cut", Instant.now())
+                    + "Host: " + sim.dpsHost() + "\r\nAuthorization: " + client.dpsToken("wire-cut", clock.instant())
                     + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n\r\n" + body);
             InputStream in = s.getInputStream();
             Map<String, String> headers = new LinkedHashMap<>();
@@ -128,13 +130,13 @@ class HttpWireTest {
     }
 
     private SimHub registered(String id) {
-        var put = client.register(id, Instant.now());
+        var put = client.register(id, clock.instant());
         assertEquals(200, put.statusCode(), put.body());
         return sim.hubNamed(SimClient.json(put).get("registrationState").get("assignedHub").asText()).orElseThrow();
     }
 
     private String token(SimHub hub, String id) {
-        return client.hubToken(hub.host(), id, Instant.now());
+        return client.hubToken(hub.host(), id, clock.instant());
     }
 
     private static String hubPost(SimHub hub, String id, String token, String messageId, String body) {

@@ -11,7 +11,7 @@ import java.util.Base64;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The simulator's key derivation and token check against known vectors (docs/azure-protocol.md, section 1). */
+/** The simulator's key derivation and token check against known vectors (docs/azure-protocol.md §1). */
 class SasCheckTest {
 
     private static final String GROUP_KEY = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";

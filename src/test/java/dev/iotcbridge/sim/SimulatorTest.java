@@ -47,7 +47,7 @@ class SimulatorTest {
         HttpResponse<String> put = client.register(id, "{\"registrationId\":\"sensor-001\",\"payload\":{\"modelId\":\""
                 + MODEL + "\"}}", client.dpsToken(id, clock.instant()));
         assertEquals(202, put.statusCode(), put.body());
-        assertEquals("1", put.headers().firstValue("Retry-After").orElseThrow());
+        assertEquals("3", put.headers().firstValue("Retry-After").orElseThrow(), "real DPS's Retry-After by default");
         JsonNode accepted = SimClient.json(put);
         assertEquals(List.of("operationId", "status"), fieldNames(accepted));
         assertEquals("assigning", accepted.get("status").asText());
@@ -57,8 +57,10 @@ class SimulatorTest {
         HttpResponse<String> early = client.poll(id, operationId, clock.instant());
         assertEquals(202, early.statusCode(), "still assigning before Retry-After has passed");
         assertEquals("assigning", SimClient.json(early).get("status").asText());
+        clock.advance(Duration.ofMillis(2_999));
+        assertEquals(202, client.poll(id, operationId, clock.instant()).statusCode(), "not before the 3 s are over");
 
-        clock.advance(Duration.ofSeconds(1));
+        clock.advance(Duration.ofMillis(1));
         HttpResponse<String> done = client.poll(id, operationId, clock.instant());
         assertEquals(200, done.statusCode(), done.body());
         JsonNode op = SimClient.json(done);
@@ -222,7 +224,7 @@ class SimulatorTest {
         HttpResponse<String> moved = client.control("POST", "devices/" + id + "/failover?minutes=5");
         assertEquals(200, moved.statusCode(), moved.body());
         assertEquals(home.other().name(), SimClient.json(moved).get("hub").asText());
-        assertEquals("2026-11-27T10:05:01Z", SimClient.json(moved).get("failbackAt").asText());
+        assertEquals("2026-11-27T10:05:03Z", SimClient.json(moved).get("failbackAt").asText(), "5 min after the 3 s registration");
 
         HttpResponse<String> old = client.sendEvent(first, id, "{\"t\":1}", clock.instant());
         assertEquals(404, old.statusCode(), "the old hub no longer knows the device");
@@ -245,33 +247,121 @@ class SimulatorTest {
     }
 
     @Test
-    void aKnownDeviceKeepsItsHubAndABlockedOneFails() {
+    void aKnownDeviceKeepsItsHubAndABlockedOneIsRefusedWith401And400209() {
         String id = "sensor-005";
         String hub = register(id);
         assertEquals(hub, registerAndPoll(id).get("registrationState").get("assignedHub").asText());
 
+        sim.block(id);
+        HttpResponse<String> refused = client.register(id, clock.instant());
+        assertEquals(401, refused.statusCode(), "IoT Central: 401 Unauthorized, sub error code 400209");
+        JsonNode error = SimClient.json(refused);
+        assertEquals(List.of("errorCode", "trackingId", "message", "timestampUtc"), fieldNames(error));
+        assertEquals(400209, error.get("errorCode").asInt());
+        assertEquals("400209", refused.headers().firstValue("x-ms-error-code").orElseThrow());
+        HttpResponse<String> blockedAtHub = client.sendEvent(hub, id, "{}", clock.instant());
+        assertEquals(401, blockedAtHub.statusCode());
+        assertEquals("ErrorCode:IotHubUnauthorized;DEVICE_BLOCKED", SimClient.json(blockedAtHub).get("Message").asText());
+
+        assertEquals(200, client.control("POST", "devices/" + id + "/unblock").statusCode());
+        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
+
+        sim.block("blocked-before-first-call");
+        assertEquals(401, client.register("blocked-before-first-call", clock.instant()).statusCode());
+        assertFalse(sim.device("blocked-before-first-call").orElseThrow().hub().isPresent(), "never assigned");
+    }
+
+    @Test
+    void aDeviceAwaitingApprovalIsRefusedWith400209UntilAnOperatorApprovesIt() {
+        String id = "sensor-013";
+        assertEquals(200, client.control("POST", "devices/" + id + "/await-approval").statusCode());
+        assertTrue(SimClient.json(client.control("GET", "devices/" + id)).get("awaitingApproval").asBoolean());
+        HttpResponse<String> waiting = client.register(id, clock.instant());
+        assertEquals(401, waiting.statusCode());
+        assertEquals(400209, SimClient.json(waiting).get("errorCode").asInt());
+        assertTrue(SimClient.json(waiting).get("message").asText().contains("waiting for approval"));
+        assertFalse(sim.device(id).orElseThrow().hub().isPresent());
+
+        assertEquals(200, client.control("POST", "devices/" + id + "/approve").statusCode());
+        String hub = register(id);
+        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
+    }
+
+    @Test
+    void aDisabledDeviceGets401IotHubUnauthorizedAtItsHubAndIsRefusedByDps() {
+        String id = "sensor-009";
+        String hub = register(id);
+        assertEquals(200, client.control("POST", "devices/" + id + "/disable").statusCode());
+        HttpResponse<String> disabled = client.sendEvent(hub, id, "{}", clock.instant());
+        assertEquals(401, disabled.statusCode());
+        assertEquals("ErrorCode:IotHubUnauthorized;DEVICE_DISABLED", SimClient.json(disabled).get("Message").asText());
+        assertEquals("IotHubUnauthorized", disabled.headers().firstValue("iothub-errorcode").orElseThrow());
+        HttpResponse<String> again = client.register(id, clock.instant());
+        assertEquals(401, again.statusCode());
+        assertEquals(400209, SimClient.json(again).get("errorCode").asInt());
+
+        sim.enable(id);
+        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
+        assertEquals(1, sim.messagesAcceptedFrom(id));
+    }
+
+    @Test
+    void aDeviceMovedToAnotherHubCanFindItDisabledInTheOldOneAsIotCentralDocuments() {
+        String id = "sensor-012";
+        String first = register(id);
+        HttpResponse<String> moved = client.control("POST", "devices/" + id + "/failover?oldHub=disabled");
+        assertEquals(200, moved.statusCode(), moved.body());
+        HttpResponse<String> old = client.sendEvent(first, id, "{}", clock.instant());
+        assertEquals(401, old.statusCode(), "disabled in this hub and moved to another one: re-provision");
+        assertEquals("ErrorCode:IotHubUnauthorized;DEVICE_DISABLED", SimClient.json(old).get("Message").asText());
+        String second = register(id);
+        assertNotEquals(first, second, "DPS names the new hub: the device is not refused");
+        assertEquals(204, client.sendEvent(second, id, "{}", clock.instant()).statusCode());
+        assertEquals(401, client.sendEvent(first, id, "{}", clock.instant()).statusCode());
+
+        sim.failover(id, null);
+        assertEquals(204, client.sendEvent(first, id, "{}", clock.instant()).statusCode(), "back in its first hub");
+        assertEquals(404, client.sendEvent(second, id, "{}", clock.instant()).statusCode(), "a plain failover: 404");
+        assertEquals(400, client.control("POST", "devices/" + id + "/failover?oldHub=gone").statusCode());
+    }
+
+    @Test
+    void theFailedStatusFormOfTheRefusalIsSelectable() throws Exception {
+        sim.close();
+        sim = Simulator.start(SimulatorOptions.builder().clock(clock).dpsRefusal(DpsRefusal.FAILED_STATUS).build());
+        client = new SimClient(sim);
+        String id = "sensor-010";
         sim.block(id);
         JsonNode failed = registerAndPoll(id);
         assertEquals("failed", failed.get("status").asText());
         assertEquals(400209, failed.get("registrationState").get("errorCode").asInt());
         assertEquals("failed", failed.get("registrationState").get("status").asText());
         assertFalse(failed.get("registrationState").has("assignedHub"));
-        HttpResponse<String> blockedAtHub = client.sendEvent(hub, id, "{}", clock.instant());
-        assertEquals(401, blockedAtHub.statusCode());
-
-        assertEquals(200, client.control("POST", "devices/" + id + "/unblock").statusCode());
-        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
-
-        assertEquals(200, client.control("POST", "devices/" + id + "/disable").statusCode());
-        HttpResponse<String> disabled = client.sendEvent(hub, id, "{}", clock.instant());
-        assertEquals(403, disabled.statusCode());
-        assertTrue(SimClient.json(disabled).get("Message").asText().startsWith("ErrorCode:DeviceDisabled;"));
+        sim.unblock(id);
+        sim.disable(id);
         assertEquals("disabled", registerAndPoll(id).get("status").asText());
-        sim.enable(id);
-        assertEquals(204, client.sendEvent(hub, id, "{}", clock.instant()).statusCode());
 
-        sim.block("blocked-before-first-call");
-        assertEquals("failed", registerAndPoll("blocked-before-first-call").get("status").asText());
+        assertEquals(200, client.control("POST", "dps/refusal?style=unauthorized").statusCode());
+        assertEquals(401, client.register(id, clock.instant()).statusCode());
+        assertEquals("unauthorized", SimClient.json(client.control("GET", "")).get("dpsRefusal").asText());
+        assertEquals(200, client.control("POST", "dps/refusal?style=failed").statusCode());
+        assertEquals(202, client.register(id, clock.instant()).statusCode());
+        assertEquals(400, client.control("POST", "dps/refusal?style=maybe").statusCode());
+    }
+
+    @Test
+    void anUnknownIdScopeIs404InDpsErrorShapeWhateverTheToken() {
+        String id = "sensor-011";
+        String scope = "0ne99999999";
+        HttpResponse<String> r = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://"
+                        + sim.dpsHost() + "/" + scope + "/registrations/" + id + "/register?api-version=2021-10-01"))
+                .header("Authorization", Tokens.dpsToken(scope, id, sim.groupKey().reveal(), clock.instant()))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.ofString("{\"registrationId\":\"" + id + "\"}")));
+        assertEquals(404, r.statusCode(), r.body());
+        JsonNode error = SimClient.json(r);
+        assertEquals(List.of("errorCode", "trackingId", "message", "timestampUtc"), fieldNames(error));
+        assertTrue(error.get("message").asText().contains("ID scope"), error.toString());
+        assertFalse(sim.device(id).isPresent());
     }
 
     @Test
@@ -386,11 +476,11 @@ class SimulatorTest {
         return op.get("registrationState").get("assignedHub").asText();
     }
 
-    /** PUT, wait the Retry-After on the clock, poll: the operation's outcome. */
+    /** PUT, wait the Retry-After it asks for on the clock, poll: the operation's outcome. */
     private JsonNode registerAndPoll(String id) {
         HttpResponse<String> put = client.register(id, clock.instant());
         assertEquals(202, put.statusCode(), put.body());
-        clock.advance(Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(Long.parseLong(put.headers().firstValue("Retry-After").orElseThrow())));
         HttpResponse<String> poll = client.poll(id, SimClient.json(put).get("operationId").asText(), clock.instant());
         assertEquals(200, poll.statusCode(), poll.body());
         return SimClient.json(poll);

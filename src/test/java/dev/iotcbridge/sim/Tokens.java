@@ -7,7 +7,7 @@ import java.util.Base64;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-/** The test's own key derivation and SAS tokens (docs/azure-protocol.md, section 1), written apart from the simulator's verifier. */
+/** The test's own key derivation and SAS tokens (docs/azure-protocol.md §1), written apart from the simulator's verifier. */
 final class Tokens {
 
     private Tokens() {
