@@ -33,13 +33,15 @@ final class DrivenScheduler implements Scheduler {
         this.fake = new FakeScheduler(time);
     }
 
+    /**
+     * Recorded and handed to the fake scheduler in one step: a driver that saw the task outstanding must find it
+     * there too, or it would move the time past the due time the fake scheduler has not been given yet.
+     */
     @Override
-    public Cancellable schedule(Duration delay, Runnable task) {
+    public synchronized Cancellable schedule(Duration delay, Runnable task) {
         long[] due = {time.read() + Math.max(0, delay.toNanos())};
-        synchronized (this) {
-            delays.add(delay);
-            outstanding.add(due);
-        }
+        delays.add(delay);
+        outstanding.add(due);
         Cancellable c = fake.schedule(delay, () -> {
             forget(due);
             task.run();
@@ -75,7 +77,8 @@ final class DrivenScheduler implements Scheduler {
         long giveUp = System.nanoTime() + GIVE_UP_NANOS;
         while (!f.isDone()) {
             if (System.nanoTime() > giveUp) {
-                fail("the future did not complete; waiting: " + outstanding.size() + " task(s)");
+                fail("the future did not complete; waiting: " + outstanding.size() + " task(s), next due " + nextDue()
+                        + " at " + time.read() + ", fake pending " + fake.pending());
             }
             Long next = nextDue();
             if (next != null) {
