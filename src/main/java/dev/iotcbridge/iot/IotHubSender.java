@@ -91,12 +91,19 @@ public final class IotHubSender implements TelemetrySender {
     private static final int MAX_ERROR_BODY = 16 * 1024;
     private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
     /**
-     * No send is started with less of the budget left. A send the budget cuts short may still have reached the hub
-     * while the caller is told 503, so the caller's retry would deliver the message twice; half a second covers an
-     * answer from a hub in another region under load (tens to a few hundred ms) and still leaves a new device
-     * registered in one DPS round (about 3.2 s, docs/azure-protocol.md §2) time for its first send in a 4 s budget.
+     * No send is started with less of the budget left (nor a quarter of the budget, for budgets under 2 s, so that a
+     * short budget still has room for a retry). A send the budget cuts short may still have reached the hub while the
+     * caller is told 503, so the caller's retry would deliver the message twice; half a second covers an answer from
+     * a hub in another region under load (tens to a few hundred ms) and still leaves a new device registered in one
+     * DPS round (about 3.2 s, docs/azure-protocol.md §2) time for its first send in the default 4 s budget.
      */
     static final Duration MIN_ATTEMPT_TIME = Duration.ofMillis(500);
+
+    /** {@link #MIN_ATTEMPT_TIME}, or a quarter of a budget under 2 s. */
+    static Duration minAttemptTime(Duration budget) {
+        Duration quarter = budget.dividedBy(4);
+        return quarter.compareTo(MIN_ATTEMPT_TIME) < 0 ? quarter : MIN_ATTEMPT_TIME;
+    }
 
     /** The production sender: system clock and sleeper, its own pooled OkHttp client and event loops. */
     public static IotHubSender create(Settings settings) {
@@ -148,12 +155,13 @@ public final class IotHubSender implements TelemetrySender {
     @Override
     public CompletableFuture<Void> sendAsync(DeviceMessage message, Duration budget) {
         Deadline deadline = Deadline.after(ticker, budget);
+        Duration minAttempt = minAttemptTime(budget);
         DeviceLink link = links.cached(message.deviceId());
         if (link == null) {
             // a new device waits for its registration without a thread of its own: 1,000 new devices at once are
             // 1,000 futures on the registration threads, not 1,000 blocked threads
             return links.linkAsync(message.deviceId(), message.modelId(), null, deadline)
-                    .thenCompose(provisioned -> new Delivery(message, deadline).attempt(provisioned));
+                    .thenCompose(provisioned -> new Delivery(message, deadline, minAttempt).attempt(provisioned));
         }
         // the hot lane: one request, and a 2xx ends it; anything else is carried on from that reply, never sent twice
         return hub.send(link, message, deadline).thenCompose(reply -> {
@@ -161,7 +169,7 @@ public final class IotHubSender implements TelemetrySender {
                 window.delivered(message.deviceId());
                 return SENT;
             }
-            return new Delivery(message, deadline).carryOn(link, reply);
+            return new Delivery(message, deadline, minAttempt).carryOn(link, reply);
         });
     }
 
@@ -176,15 +184,18 @@ public final class IotHubSender implements TelemetrySender {
 
         private final DeviceMessage message;
         private final Deadline deadline;
+        /** The least of the budget a send is started with. */
+        private final Duration minAttempt;
         private final CompletableFuture<Void> result = new CompletableFuture<>();
         /** Sends of the message in this call so far. */
         private int attempts;
         /** Whether this call re-registered the device: at most once per call, whatever the window says. */
         private boolean reprovisioned;
 
-        Delivery(DeviceMessage message, Deadline deadline) {
+        Delivery(DeviceMessage message, Deadline deadline, Duration minAttempt) {
             this.message = message;
             this.deadline = deadline;
+            this.minAttempt = minAttempt;
         }
 
         /** From the first send with {@code link}. */
@@ -202,7 +213,7 @@ public final class IotHubSender implements TelemetrySender {
 
         private void send(DeviceLink link) {
             step(() -> {
-                if (!deadline.allows(MIN_ATTEMPT_TIME)) {
+                if (!deadline.allows(minAttempt)) {
                     throw outOfTime(message.deviceId(), "before IoT Hub accepted the message", options.pendingRetryAfter());
                 }
                 attempts++;
@@ -250,7 +261,7 @@ public final class IotHubSender implements TelemetrySender {
                 }
                 case RETRY -> {
                     Duration wait = backoff.delay(attempts, reply.retryAfter());
-                    if (!deadline.allows(wait.plus(MIN_ATTEMPT_TIME))) {
+                    if (!deadline.allows(wait.plus(minAttempt))) {
                         throw tryLater(d, deviceId);
                     }
                     // another call may have re-registered the device meanwhile: retry on the link the cache has now

@@ -169,21 +169,30 @@ class HubSendTest extends IotRig {
         assertEquals(0, count(dps, "PUT", registerUrl(ID)));
     }
 
+    /** A wait that fits the budget but leaves less than a send's minimum answer time is not started. */
     @Test
-    void aWaitTheBudgetCannotFitIsNotStartedAndAnswersTheStep() {
+    void aRetryTheRestOfTheBudgetWouldCutIsNotStarted() {
         IotHubSender sender = provisionedOn(hubA);
         hubAccepts(hubA, ID);
         deliver(sender, message(ID)); // provisioned and cached
-        hubA.stubFor(events(ID).willReturn(json(503, "{\"Message\":\"ErrorCode:ServerBusy;busy\"}")));
+        hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")
+                .withHeader("Retry-After", "2")));
 
-        // 550 ms: the first wait (100 ms) leaves less than the 500 ms a send is given at least
+        // 2.4 s: the 2 s wait fits, but would leave 0.4 s for the send, less than the 0.5 s it is given at least
         TryLaterException e = safe(assertThrows(TryLaterException.class,
-                () -> scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(550)))));
+                () -> scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(2_400)))));
 
         assertEquals(503, e.status());
-        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "one send: a retry the budget would cut is not made");
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "one send: a retry the budget could cut is not made");
         assertTrue(scheduler.delays().isEmpty());
-        assertEquals(Duration.ofSeconds(1), e.retryAfter().orElseThrow());
+        assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow());
+    }
+
+    @Test
+    void theMinimumAnswerTimeIsHalfASecondOrAQuarterOfAShortBudget() {
+        assertEquals(Duration.ofMillis(500), IotHubSender.minAttemptTime(Duration.ofSeconds(4)));
+        assertEquals(Duration.ofMillis(500), IotHubSender.minAttemptTime(Duration.ofSeconds(2)));
+        assertEquals(Duration.ofMillis(150), IotHubSender.minAttemptTime(Duration.ofMillis(600)));
     }
 
     @Test
