@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -80,7 +81,7 @@ public final class DeliveryWorker implements AutoCloseable {
     public static DeliveryWorker create(QueueConnection connection, QueueDelivery delivery, Settings settings) {
         QueueOptions options = QueueOptions.from(settings);
         // a Random is safe for the workers to share; the draw is made once per failed delivery, not per message sent
-        return new DeliveryWorker(connection.queue(), connection.poison(), delivery, options, new java.util.Random(), Sleeper.SYSTEM);
+        return new DeliveryWorker(connection.queue(), connection.poison(), delivery, options, new Random(), Sleeper.SYSTEM);
     }
 
     public synchronized DeliveryWorker start() {
