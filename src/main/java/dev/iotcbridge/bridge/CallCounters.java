@@ -1,5 +1,7 @@
 package dev.iotcbridge.bridge;
 
+import dev.iotcbridge.iot.FleetCounters;
+import dev.iotcbridge.iot.TelemetrySender;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -16,6 +18,12 @@ public final class CallCounters {
     private final LongAdder queued = new LongAdder();
     private final AtomicLongArray failed = new AtomicLongArray(600);
     private final AtomicLongArray rejected = new AtomicLongArray(600);
+    /** The sender's own counts (DPS registrations, re-provisionings...), drained into the same line. */
+    private final TelemetrySender fleet;
+
+    CallCounters(TelemetrySender fleet) {
+        this.fleet = fleet;
+    }
 
     void delivered() {
         delivered.increment();
@@ -39,7 +47,7 @@ public final class CallCounters {
 
     /** The counts since the last drain, reset to zero. */
     public Counts drain() {
-        return new Counts(delivered.sumThenReset(), queued.sumThenReset(), drain(failed), drain(rejected));
+        return new Counts(delivered.sumThenReset(), queued.sumThenReset(), drain(failed), drain(rejected), fleet.drainFleet());
     }
 
     private static Map<Integer, Long> drain(AtomicLongArray byStatus) {
@@ -56,7 +64,8 @@ public final class CallCounters {
     }
 
     /** Counts over an interval; {@code failed} and {@code rejected} by HTTP status. */
-    public record Counts(long delivered, long queued, Map<Integer, Long> failed, Map<Integer, Long> rejected) {
+    public record Counts(long delivered, long queued, Map<Integer, Long> failed, Map<Integer, Long> rejected,
+                         FleetCounters.Counts fleet) {
 
         public Counts {
             failed = Map.copyOf(failed);
@@ -64,14 +73,20 @@ public final class CallCounters {
         }
 
         public boolean isEmpty() {
-            return delivered == 0 && queued == 0 && failed.isEmpty() && rejected.isEmpty();
+            return delivered == 0 && queued == 0 && failed.isEmpty() && rejected.isEmpty() && fleet.isEmpty();
         }
 
-        /** As {@code key=value} pairs, e.g. {@code delivered=120 queued=0 failed=3 failed503=2 failed429=1 rejected=0}. */
+        /**
+         * As {@code key=value} pairs, e.g. {@code delivered=120 queued=0 failed=3 failed503=2 failed429=1 rejected=0},
+         * then the sender's {@link FleetCounters.Counts#fields()} when it counts any.
+         */
         public String fields() {
             StringBuilder b = new StringBuilder("delivered=").append(delivered).append(" queued=").append(queued);
             append(b, "failed", failed);
             append(b, "rejected", rejected);
+            if (fleet != FleetCounters.Counts.NONE) {
+                b.append(' ').append(fleet.fields());
+            }
             return b.toString();
         }
 

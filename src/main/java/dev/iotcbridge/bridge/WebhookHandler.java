@@ -52,7 +52,7 @@ public final class WebhookHandler {
     private final DownlinkStep downlinks;
     private final Settings settings;
     private final ObjectMapper mapper = JsonMapper.builder().build();
-    private final CallCounters counters = new CallCounters();
+    private final CallCounters counters;
     /** The per-message records and the counters as OpenTelemetry signals; no-ops without the agent. */
     private final CallTelemetry telemetry;
 
@@ -77,6 +77,7 @@ public final class WebhookHandler {
     public WebhookHandler(Settings settings, TransformCatalog transforms, TelemetrySender sender, Executor blocking,
                           Optional<MessageIntake> intake, Optional<DownlinkStep> downlinks, CallTelemetry telemetry) {
         this.telemetry = telemetry;
+        this.counters = new CallCounters(sender);
         this.downlinks = downlinks.orElse(null);
         this.settings = settings;
         this.intake = intake;

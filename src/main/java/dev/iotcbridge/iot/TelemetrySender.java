@@ -32,6 +32,11 @@ public interface TelemetrySender extends AutoCloseable {
         }
     }
 
+    /** What this sender counts of DPS and the hubs, for the counter line; none for senders that call neither. */
+    default FleetCounters.Counts drainFleet() {
+        return FleetCounters.Counts.NONE;
+    }
+
     @Override
     default void close() {
     }
