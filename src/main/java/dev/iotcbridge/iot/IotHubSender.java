@@ -62,6 +62,7 @@ public final class IotHubSender implements TelemetrySender {
     private final DeviceLinks links;
     private final ReprovisionWindow window;
     private final Backoff backoff;
+    private final FleetCounters fleet;
     private final CloudToDevice cloudToDevice;
 
     private IotHubSender(Builder b) {
@@ -84,6 +85,7 @@ public final class IotHubSender implements TelemetrySender {
         this.links = new DeviceLinks(new Provisioner(dps, options, sleeper), options, ticker);
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
+        this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
@@ -251,6 +253,7 @@ public final class IotHubSender implements TelemetrySender {
                     LOG.log(Level.INFO, "device {0}: hub {1} gave {2}; re-provisioning through DPS",
                             new Object[] {deviceId, link.hub, reply.detail()});
                     reprovisioned = true;
+                    fleet.reprovisioning();
                     links.linkAsync(deviceId, message.modelId(), link, deadline).whenComplete((fresh, failure) -> step(() -> {
                         if (failure != null) {
                             throw Completion.cause(failure) instanceof RuntimeException r ? r : new CompletionException(failure);
@@ -313,6 +316,11 @@ public final class IotHubSender implements TelemetrySender {
     }
 
 
+    @Override
+    public FleetCounters.Counts drainFleet() {
+        return fleet.drain();
+    }
+
     /** Devices with a cached link (after pending evictions). */
     public long cachedDevices() {
         return links.size();
@@ -351,6 +359,7 @@ public final class IotHubSender implements TelemetrySender {
         private Scheduler scheduler;
         /** Per thread: the jitter is drawn on event loops and timers at once, and needs no shared state. */
         private RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+        private FleetCounters fleet;
         private OkHttpClient http;
         private EventLoops loops;
         private X509TrustManager hubTrust;
@@ -389,6 +398,12 @@ public final class IotHubSender implements TelemetrySender {
         /** The back-off's jitter (full jitter between zero and the exponential ceiling); tests choose the draw. */
         public Builder random(RandomGenerator random) {
             this.random = Objects.requireNonNull(random);
+            return this;
+        }
+
+        /** Where the sender counts what it does to DPS and the hubs. Default: {@link FleetCounters#global()}. */
+        public Builder fleetCounters(FleetCounters fleet) {
+            this.fleet = Objects.requireNonNull(fleet);
             return this;
         }
 

@@ -124,5 +124,6 @@ class FailoverTest extends IotRig {
             assertEquals(1, count(dps, "POST", lookupUrl(id)));
         }
         assertEquals(delays, scheduler.delays().size(), "no retry was needed");
+        assertEquals(10, sender.drainFleet().reprovisionings(), "one re-provisioning per device, not one per call");
     }
 }

@@ -154,6 +154,7 @@ class ReprovisioningTest extends IotRig {
         safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
         assertEquals(2, count(dps, "PUT", registerUrl(ID)), "one more registration, for the next window");
         assertEquals(1, count(dps, "POST", lookupUrl(ID)));
+        assertEquals(2, sender.drainFleet().reprovisionings(), "what the operator's counter line shows");
     }
 
     /** The first send that succeeds ends the window: a device that moves again is registered again at once. */
