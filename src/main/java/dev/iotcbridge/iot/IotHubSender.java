@@ -157,13 +157,12 @@ public final class IotHubSender implements TelemetrySender {
     @Override
     public CompletableFuture<Void> sendAsync(DeviceMessage message, Duration budget) {
         Deadline deadline = Deadline.after(ticker, budget);
-        Duration minAttempt = minAttemptTime(budget);
         DeviceLink link = links.cached(message.deviceId());
         if (link == null) {
             // a new device waits for its registration without a thread of its own: 1,000 new devices at once are
             // 1,000 futures on the registration threads, not 1,000 blocked threads
             return links.linkAsync(message.deviceId(), message.modelId(), null, deadline)
-                    .thenCompose(provisioned -> new Delivery(message, deadline, minAttempt).attempt(provisioned));
+                    .thenCompose(provisioned -> new Delivery(message, budget, deadline).attempt(provisioned));
         }
         // the hot lane: one request, and a 2xx ends it; anything else is carried on from that reply, never sent twice
         return hub.send(link, message, deadline).thenCompose(reply -> {
@@ -171,7 +170,7 @@ public final class IotHubSender implements TelemetrySender {
                 window.delivered(message.deviceId());
                 return SENT;
             }
-            return new Delivery(message, deadline, minAttempt).carryOn(link, reply);
+            return new Delivery(message, budget, deadline).carryOn(link, reply);
         });
     }
 
@@ -194,10 +193,10 @@ public final class IotHubSender implements TelemetrySender {
         /** Whether this call re-registered the device: at most once per call, whatever the window says. */
         private boolean reprovisioned;
 
-        Delivery(DeviceMessage message, Deadline deadline, Duration minAttempt) {
+        Delivery(DeviceMessage message, Duration budget, Deadline deadline) {
             this.message = message;
             this.deadline = deadline;
-            this.minAttempt = minAttempt;
+            this.minAttempt = minAttemptTime(budget);
         }
 
         /** From the first send with {@code link}. */
