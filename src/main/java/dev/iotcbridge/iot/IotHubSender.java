@@ -252,12 +252,14 @@ public final class IotHubSender implements TelemetrySender {
                     LOG.log(Level.INFO, "device {0}: hub {1} gave {2}; re-provisioning through DPS",
                             new Object[] {deviceId, link.hub, reply.detail()});
                     reprovisioned = true;
-                    fleet.reprovisioning();
                     links.linkAsync(deviceId, message.modelId(), link, deadline).whenComplete((fresh, failure) -> step(() -> {
                         if (failure != null) {
                             throw Completion.cause(failure) instanceof RuntimeException r ? r : new CompletionException(failure);
                         }
-                        window.open(deviceId);
+                        if (window.open(deviceId)) {
+                            // counted per device and window: the calls that shared this registration are one
+                            fleet.reprovisioning();
+                        }
                         send(fresh);
                     }));
                 }

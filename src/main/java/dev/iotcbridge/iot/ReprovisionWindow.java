@@ -37,9 +37,11 @@ final class ReprovisionWindow {
     /**
      * The device was just registered again. The earliest start wins: callers that shared one registration open one
      * window, not one each, and a window cannot be stretched by re-opening it.
+     *
+     * @return whether this opened the window (false: it was open already)
      */
-    void open(String deviceId) {
-        openedAt.asMap().putIfAbsent(deviceId, ticker.read());
+    boolean open(String deviceId) {
+        return openedAt.asMap().putIfAbsent(deviceId, ticker.read()) == null;
     }
 
     /** How long the device's window still runs: zero when none is open. */

@@ -126,4 +126,32 @@ class FailoverTest extends IotRig {
         assertEquals(delays, scheduler.delays().size(), "no retry was needed");
         assertEquals(10, sender.drainFleet().reprovisionings(), "one re-provisioning per device, not one per call");
     }
+
+    /**
+     * Twenty calls for one device at once, its hub failing them all: they share one registration and open one
+     * window, so the operator's counter line shows one re-provisioning, and none of them registers again.
+     */
+    @Test
+    void concurrentCallsForOneDeviceShareOneReprovisioning() {
+        lookupAssigned(ID, hubA);
+        registerAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        IotHubSender sender = sender();
+        deliver(sender, message(ID));            // cached on hub A, which then forgets the device
+
+        List<java.util.concurrent.CompletableFuture<Void>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(sender.sendAsync(message(ID), BUDGET));
+        }
+        for (java.util.concurrent.CompletableFuture<Void> call : calls) {
+            dev.iotcbridge.error.TryLaterException e = safe(org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.iotcbridge.error.TryLaterException.class, () -> scheduler.drive(call)));
+            assertEquals(503, e.status());
+        }
+
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "one registration for all twenty");
+        assertEquals(1, sender.drainFleet().reprovisionings());
+        org.junit.jupiter.api.Assertions.assertTrue(count(hubA, "POST", eventsUrl(ID)) <= 1 + 20 * FailurePolicy.MAX_ATTEMPTS,
+                "at most three sends per call");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.iotcbridge.iot;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -33,11 +34,11 @@ class ReprovisionWindowTest {
         w.open("a");
         time.advance(Duration.ofSeconds(30));
 
-        w.open("a"); // a second caller of the same registration
+        assertFalse(w.open("a"), "a second caller of the same registration opens nothing");
 
         assertEquals(Duration.ofSeconds(30), w.left("a"));
         time.advance(Duration.ofSeconds(31));
-        w.open("a"); // a registration after the window ended opens a new one
+        assertTrue(w.open("a"), "a registration after the window ended opens a new one");
         assertEquals(Duration.ofSeconds(60), w.left("a"));
     }
 
