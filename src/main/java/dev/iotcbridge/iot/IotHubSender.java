@@ -93,11 +93,13 @@ public final class IotHubSender implements TelemetrySender {
     private static final int MAX_ERROR_BODY = 16 * 1024;
     private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
     /**
-     * No send is started with less of the budget left (nor a quarter of the budget, for budgets under 2 s, so that a
-     * short budget still has room for a retry). A send the budget cuts short may still have reached the hub while the
-     * caller is told 503, so the caller's retry would deliver the message twice; half a second covers an answer from
-     * a hub in another region under load (tens to a few hundred ms) and still leaves a new device registered in one
-     * DPS round (about 3.2 s, docs/azure-protocol.md §2) time for its first send in the default 4 s budget.
+     * No retry (a send after one that failed, or after a re-provisioning) is started with less of the budget left
+     * (nor a quarter of the budget, for budgets under 2 s, so that a short budget still has room for one). A send the
+     * budget cuts short may still have reached the hub while the caller is told 503, so the caller's retry would
+     * deliver the message twice; half a second covers an answer from a hub in another region under load (tens to a
+     * few hundred ms). A message's first send is made with whatever is left: skipping it would be a certain 503, and
+     * senders that never retry (The Things Stack, ChirpStack) would lose the first message of a device whose
+     * registration took most of the budget.
      */
     static final Duration MIN_ATTEMPT_TIME = Duration.ofMillis(500);
 
@@ -185,7 +187,7 @@ public final class IotHubSender implements TelemetrySender {
 
         private final DeviceMessage message;
         private final Deadline deadline;
-        /** The least of the budget a send is started with. */
+        /** The least of the budget a retry is started with. */
         private final Duration minAttempt;
         private final CompletableFuture<Void> result = new CompletableFuture<>();
         /** Sends of the message in this call so far. */
@@ -214,7 +216,7 @@ public final class IotHubSender implements TelemetrySender {
 
         private void send(DeviceLink link) {
             step(() -> {
-                if (!deadline.allows(minAttempt)) {
+                if (attempts == 0 ? deadline.expired() : !deadline.allows(minAttempt)) {
                     throw outOfTime(message.deviceId(), "before IoT Hub accepted the message", options.pendingRetryAfter());
                 }
                 attempts++;

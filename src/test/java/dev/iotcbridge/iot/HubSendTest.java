@@ -188,6 +188,41 @@ class HubSendTest extends IotRig {
         assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow());
     }
 
+    /** A first send is made with whatever the registration left: skipping it would be a certain 503. */
+    @Test
+    void aNewDevicesFirstSendIsMadeWithWhateverItsRegistrationLeft() {
+        lookupUnknown(ID);
+        registerViaPoll(ID, hubA, 1);
+        hubAccepts(hubA, ID);
+        IotHubSender sender = sender();
+
+        // DPS's poll takes 1 s of the 1.2 s: 0.2 s left, less than a retry would be given
+        scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(1_200)));
+
+        assertEquals(List.of(Duration.ofSeconds(1)), sleeper.waits());
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    /** A send after a re-provisioning is a retry: with less than its minimum left it is not made, and the link is kept. */
+    @Test
+    void aSendAfterAReprovisioningThatLeftTooLittleIsLeftToTheNextCall() {
+        lookupAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        registerViaPoll(ID, hubB, 1);
+        hubAccepts(hubB, ID);
+        IotHubSender sender = sender();
+        deliver(sender, message(ID)); // on hub A
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class,
+                () -> scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(1_200)))));
+
+        assertEquals(503, e.status());
+        assertEquals(0, count(hubB, "POST", eventsUrl(ID)), "0.2 s left: not sent");
+        deliver(sender, message(ID));
+        assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "the next call delivers on the new link");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "with no DPS round trip");
+    }
+
     @Test
     void theMinimumAnswerTimeIsHalfASecondOrAQuarterOfAShortBudget() {
         assertEquals(Duration.ofMillis(500), IotHubSender.minAttemptTime(Duration.ofSeconds(4)));
