@@ -82,7 +82,7 @@ class AsyncLanesTest extends IotRig {
         IotHubSender sender = sender();
         deliver(sender, message(ID)); // on hub A
 
-        await(sender.sendAsync(message(ID), BUDGET)); // A: 404 on the fast lane -> DPS -> B on the slow lane
+        await(sender.sendAsync(message(ID), BUDGET)); // A: 404 on the hot lane -> DPS -> B, from that reply
 
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the 404 was acted on, not asked again");
         assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "delivered to B exactly once");
