@@ -92,6 +92,13 @@ public record Settings(
                 meaning = "how long a device DPS refused is not registered again (calls for it answer 403/429)")
         Duration refusalBackoff,
 
+        // DPS rate-limits registrations and asks devices to re-register sparingly (docs/azure-protocol.md §2); the
+        // reference bridge allows one registration per device per minute
+        @Setting(name = "BRIDGE_REPROVISION_WINDOW_SECONDS", fallback = "60", min = 1, max = 3_600, unit = ChronoUnit.SECONDS,
+                meaning = "how long a device re-registered after its hub failed it is not registered again: meanwhile its "
+                        + "messages are retried on the new hub and answered 503 with `Retry-After`; the first delivered message ends it")
+        Duration reprovisionWindow,
+
         @Setting(name = "BRIDGE_SAS_TTL_MINUTES", fallback = "60", min = 5, max = 1_440, unit = ChronoUnit.MINUTES,
                 meaning = "lifetime of the SAS tokens the bridge mints")
         Duration tokenTtl,

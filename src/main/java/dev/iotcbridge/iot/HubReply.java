@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 
 /**
- * What one send-event attempt got: a status with IoT Hub's numeric error code (reference §4.4), or no answer at all.
+ * What one send-event attempt got: a status with IoT Hub's numeric error code (docs/azure-protocol.md §3), or no answer at all.
  *
  * @param status     HTTP status, 0 when the hub could not be reached (DNS, connect, TLS, timeout)
  * @param errorCode  IoT Hub's 6-digit code (404001, 403002...), 0 when unknown

@@ -6,6 +6,7 @@ import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.error.BadInputException;
 import dev.iotcbridge.error.BridgeException;
 import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.error.TryLaterException;
 import dev.iotcbridge.net.EventLoops;
 import dev.iotcbridge.net.PooledHttpClient;
@@ -14,13 +15,15 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import javax.net.ssl.X509TrustManager;
@@ -29,14 +32,17 @@ import javax.net.ssl.X509TrustManager;
  * The forwarding core: device link (cache, or DPS provisioning), IoT Hub send-event, and the {@link FailurePolicy}
  * carried out within the caller's time budget. Thread-safe; one instance per process, shared by all webhook calls.
  *
- * <p>Two lanes. The hot one ({@link #sendAsync} for a cached device) is one request on the event loop the caller runs
- * on, and nothing else: no thread, no lock, no wait. Everything that may wait (a DPS registration, a back-off, a
- * re-provisioning after the hub refused) runs the whole policy on the slow lane's threads, starting from what the
- * hot lane saw, so a failed first attempt is never sent twice. DPS is called with OkHttp (blocking, and rare); the
- * hub with {@link PooledHttpClient} on the shared {@link EventLoops}.
+ * <p>Two lanes, neither holding a thread while it waits. The hot one ({@link #sendAsync} for a cached device) is one
+ * request on the event loop the caller runs on, and nothing else: no thread, no lock, no wait. Everything that may
+ * wait (a DPS registration, a back-off, a re-provisioning after the hub refused) goes on from what the hot lane saw,
+ * so a failed first attempt is never sent twice, as a chain of futures: each next attempt is a task on the injected
+ * {@link Scheduler}, so a throttling storm costs timers, not threads. At most {@link FailurePolicy#MAX_ATTEMPTS}
+ * sends per call, with exponential back-off and full jitter ({@link Backoff}); a device re-registered after a hub
+ * failure is not registered again within its {@link ReprovisionWindow}. The hub is called with
+ * {@link PooledHttpClient} on the shared {@link EventLoops}; DPS through {@link DeviceLinks}.
  *
  * <p>Production: {@code IotHubSender.create(settings)}. Tests: {@code IotHubSender.builder(options)} with an injected
- * clock, ticker, sleeper and (optionally) OkHttp client.
+ * clock, ticker, scheduler, randomness and (optionally) OkHttp client.
  */
 public final class IotHubSender implements TelemetrySender {
 
@@ -52,9 +58,11 @@ public final class IotHubSender implements TelemetrySender {
     private final boolean ownsHttp;
     private final EventLoops loops;
     private final boolean ownsLoops;
-    private final ExecutorService slowLane;
     private final HubClient hub;
     private final DeviceLinks links;
+    private final ReprovisionWindow window;
+    private final Backoff backoff;
+    private final FleetCounters fleet;
     private final CloudToDevice cloudToDevice;
 
     private IotHubSender(Builder b) {
@@ -69,19 +77,37 @@ public final class IotHubSender implements TelemetrySender {
         this.http = b.http != null ? b.http : httpClient(options);
         this.ownsLoops = b.loops == null;
         this.loops = b.loops != null ? b.loops : EventLoops.create();
-        this.slowLane = slowLane();
         ObjectMapper json = new ObjectMapper();
         PooledHttpClient hubHttp = new PooledHttpClient(loops, b.hubTrust, options.connectTimeout(),
                 options.maxIdleConnections(), Duration.ofMinutes(2), MAX_ERROR_BODY);
         this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
         DpsClient dps = new DpsClient(http, options, clock, sleeper, json);
         this.links = new DeviceLinks(new Provisioner(dps, options, sleeper), options, ticker);
+        this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
+        this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
+        this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
     /** How much of a hub's error answer is read: its JSON error description is far shorter. */
     private static final int MAX_ERROR_BODY = 16 * 1024;
     private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
+    /**
+     * No retry (a send after one that failed, or after a re-provisioning) is started with less of the budget left
+     * (nor a quarter of the budget, for budgets under 2 s, so that a short budget still has room for one). A send the
+     * budget cuts short may still have reached the hub while the caller is told 503, so the caller's retry would
+     * deliver the message twice; half a second covers an answer from a hub in another region under load (tens to a
+     * few hundred ms). A message's first send is made with whatever is left: skipping it would be a certain 503, and
+     * senders that never retry (The Things Stack, ChirpStack) would lose the first message of a device whose
+     * registration took most of the budget.
+     */
+    static final Duration MIN_ATTEMPT_TIME = Duration.ofMillis(500);
+
+    /** {@link #MIN_ATTEMPT_TIME}, or a quarter of a budget under 2 s. */
+    static Duration minAttemptTime(Duration budget) {
+        Duration quarter = budget.dividedBy(4);
+        return quarter.compareTo(MIN_ATTEMPT_TIME) < 0 ? quarter : MIN_ATTEMPT_TIME;
+    }
 
     /** The production sender: system clock and sleeper, its own pooled OkHttp client and event loops. */
     public static IotHubSender create(Settings settings) {
@@ -114,17 +140,20 @@ public final class IotHubSender implements TelemetrySender {
                 .build();
     }
 
-    /**
-     * The slow lane's threads: made on demand, as many as calls wait at once (a cap here would be a cap on how
-     * many new devices register at once, which {@link DeviceLinks} already bounds), gone after a minute idle.
-     */
-    private static ExecutorService slowLane() {
-        return Executors.newCachedThreadPool(new DefaultThreadFactory("bridge-slow", true));
-    }
-
     @Override
     public void send(DeviceMessage message, Duration budget) {
-        deliver(message, Deadline.after(ticker, budget), links.cached(message.deviceId()), null);
+        try {
+            sendAsync(message, budget).join();
+        } catch (CompletionException e) {
+            Throwable cause = Completion.cause(e);
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw new BridgeFaultException("sending for device " + message.deviceId() + " failed inside the bridge", cause);
+        }
     }
 
     @Override
@@ -134,99 +163,154 @@ public final class IotHubSender implements TelemetrySender {
         if (link == null) {
             // a new device waits for its registration without a thread of its own: 1,000 new devices at once are
             // 1,000 futures on the registration threads, not 1,000 blocked threads
-            return links.linkAsync(message.deviceId(), message.modelId(), deadline).thenCompose(provisioned -> {
-                if (deadline.expired()) {
-                    throw outOfTime(message.deviceId(), "before IoT Hub accepted the message", options.pendingRetryAfter());
-                }
-                return send(provisioned, message, deadline);
-            });
+            return links.linkAsync(message.deviceId(), message.modelId(), null, deadline)
+                    .thenCompose(provisioned -> new Delivery(message, budget, deadline).attempt(provisioned));
         }
-        return send(link, message, deadline);
-    }
-
-    /** One attempt on the fast lane; anything but a 2xx goes on, from that reply, on the slow lane. */
-    private CompletableFuture<Void> send(DeviceLink link, DeviceMessage message, Deadline deadline) {
-        return hub.send(link, message, deadline).thenCompose(reply -> reply.status() >= 200 && reply.status() < 300
-                ? SENT
-                : CompletableFuture.runAsync(() -> deliver(message, deadline, link, reply), slowLane));
+        // the hot lane: one request, and a 2xx ends it; anything else is carried on from that reply, never sent twice
+        return hub.send(link, message, deadline).thenCompose(reply -> {
+            if (reply.status() >= 200 && reply.status() < 300) {
+                window.delivered(message.deviceId());
+                return SENT;
+            }
+            return new Delivery(message, budget, deadline).carryOn(link, reply);
+        });
     }
 
     /**
-     * The whole policy, blocking: provision when there is no link, send, and act on the reply until the hub accepts
-     * or a decision ends it.
-     *
-     * @param first what an attempt already made with {@code link} got, or null when none was made
+     * One message's way through the {@link FailurePolicy}, without a thread of its own: each send is a
+     * {@link PooledHttpClient} future, each re-registration a {@link DeviceLinks#linkAsync} future, each back-off a
+     * task on the {@link Scheduler}. Whatever thread completes a step (an event loop, a registration thread, the timer)
+     * takes the next decision; each step is short and never blocks. Not shared: one per call that needs more than one
+     * attempt, so its counters need no lock (each step happens after the one before).
      */
-    private void deliver(DeviceMessage message, Deadline deadline, DeviceLink link, HubReply first) {
-        String deviceId = message.deviceId();
-        DeviceLink failed = null;
-        boolean reprovisioned = false;
-        HubReply pending = first;
-        for (int retries = 0; ; ) {
-            HubReply reply;
-            if (pending != null) {
-                reply = pending;
-                pending = null;
-            } else {
-                if (link == null) {
-                    link = links.link(deviceId, message.modelId(), failed, deadline);
+    private final class Delivery {
+
+        private final DeviceMessage message;
+        private final Deadline deadline;
+        /** The least of the budget a retry is started with. */
+        private final Duration minAttempt;
+        private final CompletableFuture<Void> result = new CompletableFuture<>();
+        /** Sends of the message in this call so far. */
+        private int attempts;
+        /** Whether this call re-registered the device: at most once per call, whatever the window says. */
+        private boolean reprovisioned;
+
+        Delivery(DeviceMessage message, Duration budget, Deadline deadline) {
+            this.message = message;
+            this.deadline = deadline;
+            this.minAttempt = minAttemptTime(budget);
+        }
+
+        /** From the first send with {@code link}. */
+        CompletableFuture<Void> attempt(DeviceLink link) {
+            send(link);
+            return result;
+        }
+
+        /** From what the hot lane's send with {@code link} got: that send counts, and is not made again. */
+        CompletableFuture<Void> carryOn(DeviceLink link, HubReply reply) {
+            attempts = 1;
+            step(() -> decide(link, reply));
+            return result;
+        }
+
+        private void send(DeviceLink link) {
+            step(() -> {
+                if (attempts == 0 ? deadline.expired() : !deadline.allows(minAttempt)) {
+                    throw outOfTime(message.deviceId(), "before IoT Hub accepted the message", options.pendingRetryAfter());
                 }
-                if (deadline.expired()) {
-                    throw outOfTime(deviceId, "before IoT Hub accepted the message", options.pendingRetryAfter());
-                }
-                reply = hub.send(link, message, deadline).join();
-                if (reply.status() >= 200 && reply.status() < 300) {
-                    return;
-                }
+                attempts++;
+                hub.send(link, message, deadline).whenComplete((reply, failure) -> step(() -> {
+                    if (failure != null) {
+                        throw failure instanceof RuntimeException r ? r : new CompletionException(failure);
+                    }
+                    decide(link, reply);
+                }));
+            });
+        }
+
+        private void decide(DeviceLink link, HubReply reply) {
+            String deviceId = message.deviceId();
+            if (reply.status() >= 200 && reply.status() < 300) {
+                window.delivered(deviceId);
+                result.complete(null);
+                return;
             }
             if (!reply.reached() && deadline.expired()) {
                 // the call's own budget cut the request short: that says nothing about the hub
                 throw outOfTime(deviceId, "waiting for IoT Hub", options.pendingRetryAfter());
             }
-            FailurePolicy.Decision d = FailurePolicy.decide(reply, reprovisioned, clock.instant());
-            LOG.log(Level.FINE, "device {0}: {1} -> {2}", new Object[] {deviceId, reply.detail(), d.action()});
+            FailurePolicy.History history = new FailurePolicy.History(reprovisioned, window.left(deviceId), attempts,
+                    backoff.ceiling(attempts));
+            FailurePolicy.Decision d = FailurePolicy.decide(reply, history, clock.instant());
+            LOG.log(Level.FINE, "device {0}: {1} -> {2} (attempt {3})",
+                    new Object[] {deviceId, reply.detail(), d.action(), attempts});
             switch (d.action()) {
                 case DELIVERED -> {
-                    return;
+                    window.delivered(deviceId);
+                    result.complete(null);
                 }
                 case REPROVISION -> {
                     LOG.log(Level.INFO, "device {0}: hub {1} gave {2}; re-provisioning through DPS",
                             new Object[] {deviceId, link.hub, reply.detail()});
-                    failed = link;
-                    link = null;
                     reprovisioned = true;
+                    links.linkAsync(deviceId, message.modelId(), link, deadline).whenComplete((fresh, failure) -> step(() -> {
+                        if (failure != null) {
+                            throw Completion.cause(failure) instanceof RuntimeException r ? r : new CompletionException(failure);
+                        }
+                        if (window.open(deviceId)) {
+                            // counted per device and window: the calls that shared this registration are one
+                            fleet.reprovisioning();
+                        }
+                        send(fresh);
+                    }));
                 }
                 case RETRY -> {
-                    Duration wait = reply.retryAfter() != null ? reply.retryAfter() : backoff(retries);
-                    if (!deadline.allows(wait)) {
-                        throw new TryLaterException(503, d.reason() + "; retry in " + BridgeException.wholeSeconds(wait) + " s",
-                                Duration.ofSeconds(BridgeException.wholeSeconds(wait)));
+                    Duration wait = backoff.delay(attempts, reply.retryAfter());
+                    if (!deadline.allows(wait.plus(minAttempt))) {
+                        throw tryLater(d, deviceId);
                     }
-                    pause(wait, deviceId);
-                    retries++;
+                    // another call may have re-registered the device meanwhile: retry on the link the cache has now
+                    DeviceLink current = links.cached(deviceId);
+                    DeviceLink next = current != null ? current : link;
+                    scheduler.schedule(wait, () -> send(next));
                 }
-                case GIVE_UP -> throw new TryLaterException(503, d.reason(), Duration.ofSeconds(BridgeException.wholeSeconds(d.retryAfter())));
+                case GIVE_UP -> throw tryLater(d, deviceId);
                 case REFUSE -> throw links.refuse(deviceId, link, d.reason() + " (device " + deviceId + ")");
                 case REJECT -> throw new BadInputException(d.status(), d.reason() + " for device " + deviceId);
                 case FAIL -> throw new BridgeFaultException(502, d.reason() + " for device " + deviceId, reply.failure());
             }
         }
-    }
 
-    /** Exponential back-off from {@code retryBase}, capped at {@code retryCap}, with jitter in its upper half. */
-    private Duration backoff(int retries) {
-        long base = options.retryBase().toMillis() << Math.min(retries, 10);
-        long capped = Math.min(base, options.retryCap().toMillis());
-        return Duration.ofMillis(capped / 2 + ThreadLocalRandom.current().nextLong(capped / 2 + 1));
-    }
-
-    private void pause(Duration wait, String deviceId) {
-        try {
-            sleeper.sleep(wait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TryLaterException(503, "interrupted while retrying device " + deviceId, options.pendingRetryAfter());
+        /**
+         * Runs one step; whatever it throws ends the call with that answer. Anything that is not one of the bridge's
+         * answers is a fault of the bridge (a scheduler that was shut down: the sender is closing, try later).
+         */
+        private void step(ThrowingStep body) {
+            try {
+                body.run();
+            } catch (BridgeException e) {
+                result.completeExceptionally(e);
+            } catch (RejectedExecutionException e) {
+                result.completeExceptionally(new TryLaterException(503, "the bridge is shutting down; retry device "
+                        + message.deviceId() + " in " + options.pendingRetryAfter().toSeconds() + " s", options.pendingRetryAfter()));
+            } catch (Throwable e) {
+                Throwable cause = Completion.cause(e);
+                result.completeExceptionally(cause instanceof BridgeException b ? b
+                        : new BridgeFaultException("sending for device " + message.deviceId() + " failed inside the bridge", cause));
+            }
         }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingStep {
+        void run() throws Throwable;
+    }
+
+    private static TryLaterException tryLater(FailurePolicy.Decision d, String deviceId) {
+        long seconds = BridgeException.wholeSeconds(d.retryAfter());
+        return new TryLaterException(503, d.reason() + " (device " + deviceId + "); retry in " + seconds + " s",
+                Duration.ofSeconds(seconds));
     }
 
     private static TryLaterException outOfTime(String deviceId, String when, Duration retryAfter) {
@@ -234,6 +318,11 @@ public final class IotHubSender implements TelemetrySender {
                 + "); retry in " + retryAfter.toSeconds() + " s", retryAfter);
     }
 
+
+    @Override
+    public FleetCounters.Counts drainFleet() {
+        return fleet.drain();
+    }
 
     /** Devices with a cached link (after pending evictions). */
     public long cachedDevices() {
@@ -252,7 +341,6 @@ public final class IotHubSender implements TelemetrySender {
     @Override
     public void close() {
         links.close();
-        slowLane.shutdownNow();
         if (ownScheduler != null) {
             ownScheduler.shutdownNow();
         }
@@ -272,6 +360,9 @@ public final class IotHubSender implements TelemetrySender {
         private Ticker ticker = Ticker.systemTicker();
         private Sleeper sleeper = Sleeper.SYSTEM;
         private Scheduler scheduler;
+        /** Per thread: the jitter is drawn on event loops and timers at once, and needs no shared state. */
+        private RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
+        private FleetCounters fleet;
         private OkHttpClient http;
         private EventLoops loops;
         private X509TrustManager hubTrust;
@@ -292,18 +383,30 @@ public final class IotHubSender implements TelemetrySender {
             return this;
         }
 
-        /** Waits between DPS polls and before retries. */
+        /** Waits between DPS polls (the hub path waits on the {@link #scheduler}). */
         public Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper);
             return this;
         }
 
         /**
-         * Where retries, back-offs, DPS polls and budget ends wait, on the same time as {@link #ticker}. Default: one
-         * timer thread of the sender's own.
+         * Where hub retries and back-offs wait (and DPS polls, as DeviceLinks moves onto it), on the same time as
+         * {@link #ticker}. Default: one timer thread of the sender's own.
          */
         public Builder scheduler(Scheduler scheduler) {
             this.scheduler = Objects.requireNonNull(scheduler);
+            return this;
+        }
+
+        /** The back-off's jitter (full jitter between zero and the exponential ceiling); tests choose the draw. */
+        public Builder random(RandomGenerator random) {
+            this.random = Objects.requireNonNull(random);
+            return this;
+        }
+
+        /** Where the sender counts what it does to DPS and the hubs. Default: {@link FleetCounters#global()}. */
+        public Builder fleetCounters(FleetCounters fleet) {
+            this.fleet = Objects.requireNonNull(fleet);
             return this;
         }
 

@@ -26,8 +26,11 @@ import java.util.Optional;
  * @param connectTimeout        TCP/TLS connect timeout: short, because an unreachable hub means "re-provision"
  * @param readTimeout           socket read/write timeout; each call is also bounded by its remaining budget
  * @param maxIdleConnections    idle connections the shared pool keeps (OkHttp's default of 5 churns at C=128)
- * @param retryBase             first back-off for transient hub errors without Retry-After (doubles, with jitter)
- * @param retryCap              largest such back-off
+ * @param retryBase             ceiling of the first back-off between hub attempts (doubles per failure; the wait is
+ *                              drawn between zero and the ceiling, and never shorter than the hub's Retry-After)
+ * @param retryCap              largest such ceiling
+ * @param reprovisionWindow     how long a device re-registered after a hub failure is not registered again
+ *                              ({@link ReprovisionWindow}); the first send that succeeds ends it
  */
 public record IotOptions(
         String idScope,
@@ -52,7 +55,8 @@ public record IotOptions(
         Duration readTimeout,
         int maxIdleConnections,
         Duration retryBase,
-        Duration retryCap) {
+        Duration retryCap,
+        Duration reprovisionWindow) {
 
     /** A registration is PUT plus polls ~3 s apart; one that needs more than a minute is not going to finish. */
     public static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
@@ -88,6 +92,7 @@ public record IotOptions(
         b.maxRegistrations = s.maxRegistrations();
         b.refusalBackoff = s.refusalBackoff();
         b.tokenTtl = s.tokenTtl();
+        b.reprovisionWindow = s.reprovisionWindow();
         return b.build();
     }
 
@@ -136,6 +141,7 @@ public record IotOptions(
         private int maxIdleConnections = MAX_IDLE_CONNECTIONS;
         private Duration retryBase = RETRY_BASE;
         private Duration retryCap = RETRY_CAP;
+        private Duration reprovisionWindow;
 
         private Builder() {
         }
@@ -164,6 +170,7 @@ public record IotOptions(
             maxIdleConnections = o.maxIdleConnections;
             retryBase = o.retryBase;
             retryCap = o.retryCap;
+            reprovisionWindow = o.reprovisionWindow;
         }
 
         public Builder registrationTimeout(Duration d) {
@@ -221,11 +228,16 @@ public record IotOptions(
             return this;
         }
 
+        public Builder reprovisionWindow(Duration d) {
+            reprovisionWindow = Objects.requireNonNull(d);
+            return this;
+        }
+
         public IotOptions build() {
             return new IotOptions(idScope, primaryKey, secondaryKey, dpsHost, dpsApiVersion, hubApiVersion, allowHttp,
                     deviceCacheSize, deviceCacheExpiry, maxRegistrations, refusalBackoff, tokenTtl,
                     registrationTimeout, registrationQueue, failureBackoff, pendingRetryAfter, pollInterval, maxPolls,
-                    connectTimeout, readTimeout, maxIdleConnections, retryBase, retryCap);
+                    connectTimeout, readTimeout, maxIdleConnections, retryBase, retryCap, reprovisionWindow);
         }
     }
 }

@@ -4,6 +4,7 @@ import com.azure.core.util.Context;
 import com.azure.storage.queue.QueueClient;
 import com.azure.storage.queue.models.QueueMessageItem;
 import dev.iotcbridge.config.Settings;
+import dev.iotcbridge.iot.Backoff;
 import dev.iotcbridge.iot.Sleeper;
 import dev.iotcbridge.iot.TelemetrySender;
 import java.time.Clock;
@@ -11,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -35,12 +38,15 @@ public final class DeliveryWorker implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(DeliveryWorker.class.getName());
     /** The most messages one receive may return (a Storage limit). */
     private static final int RECEIVE_MAX = 32;
+    /** Storage keeps a message invisible for at most 7 days. */
+    static final Duration LONGEST_INVISIBLE = Duration.ofDays(7);
 
     private final QueueClient queue;
     private final QueueClient poison;
     private final QueueDelivery delivery;
     private final QueueOptions options;
-    private final Backoff backoff;
+    /** The bridge's one back-off formula; empty when the settings ask for none (a failed message comes back at once). */
+    private final Optional<Backoff> backoff;
     private final Sleeper sleeper;
     private final Semaphore free;
     private final ExecutorService workers;
@@ -50,13 +56,16 @@ public final class DeliveryWorker implements AutoCloseable {
     private final AtomicLong poisoned = new AtomicLong();
     private volatile boolean running;
 
+    /** @param random the back-off's jitter: injected so that tests choose the draw */
     public DeliveryWorker(QueueClient queue, QueueClient poison, QueueDelivery delivery, QueueOptions options,
-                          Backoff backoff, Sleeper sleeper) {
+                          RandomGenerator random, Sleeper sleeper) {
         this.queue = Objects.requireNonNull(queue, "queue");
         this.poison = Objects.requireNonNull(poison, "poison");
         this.delivery = Objects.requireNonNull(delivery, "delivery");
         this.options = Objects.requireNonNull(options, "options");
-        this.backoff = Objects.requireNonNull(backoff, "backoff");
+        Objects.requireNonNull(random, "random");
+        this.backoff = options.backoff().isZero() ? Optional.empty()
+                : Optional.of(new Backoff(options.backoff(), options.maxBackoff(), random));
         this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
         this.free = new Semaphore(options.workers());
         this.workers = Executors.newFixedThreadPool(options.workers(), threads("queue-delivery-"));
@@ -71,8 +80,8 @@ public final class DeliveryWorker implements AutoCloseable {
     /** A worker for the settings' queue, delivering with {@code delivery} (which may make downlinks after). */
     public static DeliveryWorker create(QueueConnection connection, QueueDelivery delivery, Settings settings) {
         QueueOptions options = QueueOptions.from(settings);
-        return new DeliveryWorker(connection.queue(), connection.poison(), delivery, options,
-                new Backoff(options.backoff(), options.maxBackoff(), RandomGenerator.getDefault()), Sleeper.SYSTEM);
+        // a Random is safe for the workers to share; the draw is made once per failed delivery, not per message sent
+        return new DeliveryWorker(connection.queue(), connection.poison(), delivery, options, new Random(), Sleeper.SYSTEM);
     }
 
     public synchronized DeliveryWorker start() {
@@ -172,7 +181,7 @@ public final class DeliveryWorker implements AutoCloseable {
         try {
             QueueDelivery.Outcome outcome = delivery.deliver(m.getBody().toString(), m.getDequeueCount());
             if (outcome instanceof QueueDelivery.Retry r) {
-                Duration wait = backoff.after(m.getDequeueCount(), r.failure().retryAfter());
+                Duration wait = invisibleFor(backoff, m.getDequeueCount(), r.failure().retryAfter());
                 queue.updateMessage(id, m.getPopReceipt(), null, wait);
                 retried.incrementAndGet();
                 return;
@@ -189,6 +198,24 @@ public final class DeliveryWorker implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "queue message " + id + " could not be settled on the queue; it comes back after its lease", e);
         }
+    }
+
+    /**
+     * How long a message that failed transiently stays invisible before its next delivery: the bridge's back-off
+     * (exponential, full jitter, never shorter than the hub's Retry-After), in the whole seconds of a Storage queue's
+     * visibility timeout. Rounded up, and at least one second when there is a back-off at all: a draw below a second
+     * (full jitter draws from zero) must not round down to an immediate redelivery. At most what Storage allows.
+     *
+     * @param failures   deliveries of this message that failed so far, at least 1
+     * @param retryAfter what the hub asked for, if anything
+     */
+    static Duration invisibleFor(Optional<Backoff> backoff, long failures, Optional<Duration> retryAfter) {
+        Duration wanted = backoff.map(b -> b.delay(failures, retryAfter.orElse(null))).orElse(retryAfter.orElse(Duration.ZERO));
+        long seconds = (wanted.toMillis() + 999) / 1000;
+        if (backoff.isPresent()) {
+            seconds = Math.max(1, seconds);
+        }
+        return Duration.ofSeconds(Math.min(seconds, LONGEST_INVISIBLE.toSeconds()));
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -55,6 +55,7 @@ class InfraConsistencyIT {
             Map.entry("BRIDGE_DEVICE_CACHE_EXPIRY_MINUTES", "cache default"),
             Map.entry("BRIDGE_DPS_MAX_REGISTRATIONS", "DPS quota default"),
             Map.entry("BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", "back-off default"),
+            Map.entry("BRIDGE_REPROVISION_WINDOW_SECONDS", "the reference bridge's one registration per device per minute"),
             Map.entry("BRIDGE_SAS_TTL_MINUTES", "token default"),
             Map.entry("BRIDGE_ALLOW_HTTP", "tests and the simulator only; refused off loopback"),
             Map.entry("BRIDGE_FUNCTION_KEY", "local server only: on Azure the host checks function keys"),

@@ -35,7 +35,12 @@ public final class AzureAnswers {
     public static HubDecision hubAnswer(ReceivedResponse answer, boolean reprovisioned, Instant now) {
         HubClient client = new HubClient(null, InstantSource.fixed(now), 3600, 1, JSON);
         HubReply reply = client.reply(answer, null);
-        FailurePolicy.Decision d = FailurePolicy.decide(reply, reprovisioned, now);
+        // the second send of a call that re-provisioned, or the first of a call with no window open; the back-off step
+        // is the production one after that many failures
+        int attempts = reprovisioned ? 2 : 1;
+        Duration step = new Backoff(IotOptions.RETRY_BASE, IotOptions.RETRY_CAP, () -> 0L).ceiling(attempts);
+        FailurePolicy.Decision d = FailurePolicy.decide(reply,
+                new FailurePolicy.History(reprovisioned, Duration.ZERO, attempts, step), now);
         return new HubDecision(d.action().name(), d.status(), d.reason(), d.retryAfter(), reply.retryAfter(), reply.errorCode());
     }
 

@@ -48,7 +48,7 @@ class HubSendTest extends IotRig {
                 Optional.of("2026-11-27T10:00:00.123Z"), Optional.of("environment"), Optional.of("ttn-" + ID + "-4711"),
                 Map.of("source", "ttn", "rssi", "-87"));
 
-        sender.send(m, BUDGET);
+        deliver(sender, m);
 
         hubA.verify(1, postRequestedFor(urlEqualTo("/devices/" + ID + "/messages/events?api-version=2021-04-12"))
                 .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8"))
@@ -70,7 +70,7 @@ class HubSendTest extends IotRig {
     void leavesOutOptionalHeaders() {
         IotHubSender sender = provisionedOn(hubA);
         hubAccepts(hubA, ID);
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
         hubA.verify(1, postRequestedFor(urlEqualTo(eventsUrl(ID)))
                 .withHeader("iothub-app-iothub-creation-time-utc", absent())
                 .withHeader("dt-subject", absent())
@@ -83,11 +83,11 @@ class HubSendTest extends IotRig {
         hubAccepts(hubA, ID);
         long start = time.epochSecond();
 
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
         time.advance(Duration.ofMinutes(40));
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
         time.advance(Duration.ofMinutes(9)); // 49 min: past four fifths of the 60 min lifetime
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
 
         List<String> auths = requests(hubA, "POST", eventsUrl(ID)).stream().map(r -> r.getHeader("Authorization")).toList();
         assertEquals(3, auths.size());
@@ -104,7 +104,7 @@ class HubSendTest extends IotRig {
         s.put("BRIDGE_SAS_TTL_MINUTES", "10");
         lookupAssigned(ID, hubA);
         hubAccepts(hubA, ID);
-        sender(s, o -> o).send(message(ID), BUDGET);
+        deliver(sender(s, o -> o), message(ID));
         TestSas.assertSigned(requests(hubA, "POST", eventsUrl(ID)).get(0).getHeader("Authorization"),
                 TestSas.deviceKey(PRIMARY, ID), hubSr(hubA), time.epochSecond() + 600, null);
     }
@@ -119,39 +119,115 @@ class HubSendTest extends IotRig {
         IotHubSender sender = provisionedOn(hubA);
         hubAnswersThenAccepts(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}").withHeader("Retry-After", "2"));
 
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
 
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
-        assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(2)), scheduler.delays());
         assertEquals(0, count(dps, "PUT", registerUrl(ID)), "throttling never re-provisions");
     }
 
     @Test
-    void serverErrorIsRetriedWithBackoffAndJitter() {
+    void serverErrorIsRetriedWithFullJitterBelowTheCeiling() {
+        jitter = new java.util.random.RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return 0;
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                return bound / 2; // the middle of the window full jitter draws from
+            }
+        };
         IotHubSender sender = provisionedOn(hubA);
         hubAnswersThenAccepts(json(500, "{\"Message\":\"ErrorCode:ServerError;oops\"}"));
 
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
 
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
-        Duration wait = sleeper.waits().get(0);
-        assertTrue(wait.compareTo(Duration.ofMillis(50)) >= 0 && wait.compareTo(Duration.ofMillis(100)) <= 0, wait.toString());
+        // the first ceiling is 100 ms; full jitter draws from 0 to 100 ms, and this draw is its middle
+        assertEquals(List.of(Duration.ofMillis(50)), scheduler.delays());
+    }
+
+    /** Issue 12: a hub answering 500 to every send got 17 attempts for 2 calls; now each call sends at most 3 times. */
+    @Test
+    void busyHubIsSentAtMostThreeTimesPerCallThen503CoveringTheNextStep() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubA.stubFor(events(ID).willReturn(json(500, "{\"Message\":\"ErrorCode:ServerError;oops\"}")));
+
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        TryLaterException second = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+
+        assertEquals(503, first.status());
+        assertEquals(6, count(hubA, "POST", eventsUrl(ID)), "3 sends per call");
+        // back-off ceilings 100 ms and 200 ms (the draw is the ceiling here); the next would be up to 400 ms: 1 s
+        assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200), Duration.ofMillis(100), Duration.ofMillis(200)),
+                scheduler.delays());
+        assertEquals(Duration.ofSeconds(1), first.retryAfter().orElseThrow());
+        assertEquals(Duration.ofSeconds(1), second.retryAfter().orElseThrow());
+        assertTrue(first.getMessage().contains("after 3 attempts"), first.getMessage());
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)));
+    }
+
+    /** A wait that fits the budget but leaves less than a send's minimum answer time is not started. */
+    @Test
+    void aRetryTheRestOfTheBudgetWouldCutIsNotStarted() {
+        IotHubSender sender = provisionedOn(hubA);
+        hubAccepts(hubA, ID);
+        deliver(sender, message(ID)); // provisioned and cached
+        hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")
+                .withHeader("Retry-After", "2")));
+
+        // 2.4 s: the 2 s wait fits, but would leave 0.4 s for the send, less than the 0.5 s it is given at least
+        TryLaterException e = safe(assertThrows(TryLaterException.class,
+                () -> scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(2_400)))));
+
+        assertEquals(503, e.status());
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "one send: a retry the budget could cut is not made");
+        assertTrue(scheduler.delays().isEmpty());
+        assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow());
+    }
+
+    /** A first send is made with whatever the registration left: skipping it would be a certain 503. */
+    @Test
+    void aNewDevicesFirstSendIsMadeWithWhateverItsRegistrationLeft() {
+        lookupUnknown(ID);
+        registerViaPoll(ID, hubA, 1);
+        hubAccepts(hubA, ID);
+        IotHubSender sender = sender();
+
+        // DPS's poll takes 1 s of the 1.2 s: 0.2 s left, less than a retry would be given
+        scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(1_200)));
+
+        assertEquals(List.of(Duration.ofSeconds(1)), sleeper.waits());
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
+
+    /** A send after a re-provisioning is a retry: with less than its minimum left it is not made, and the link is kept. */
+    @Test
+    void aSendAfterAReprovisioningThatLeftTooLittleIsLeftToTheNextCall() {
+        lookupAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        registerViaPoll(ID, hubB, 1);
+        hubAccepts(hubB, ID);
+        IotHubSender sender = sender();
+        deliver(sender, message(ID)); // on hub A
+
+        TryLaterException e = safe(assertThrows(TryLaterException.class,
+                () -> scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(1_200)))));
+
+        assertEquals(503, e.status());
+        assertEquals(0, count(hubB, "POST", eventsUrl(ID)), "0.2 s left: not sent");
+        deliver(sender, message(ID));
+        assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "the next call delivers on the new link");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "with no DPS round trip");
     }
 
     @Test
-    void busyHubBeyondTheBudgetAnswers503WithRetryAfter() {
-        IotHubSender sender = provisionedOn(hubA);
-        hubA.stubFor(events(ID).willReturn(json(503, "{\"Message\":\"ErrorCode:ServerBusy;busy\"}")));
-
-        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
-
-        assertEquals(503, e.status());
-        assertTrue(e.retryAfter().orElseThrow().toSeconds() >= 1);
-        int attempts = count(hubA, "POST", eventsUrl(ID));
-        assertTrue(attempts > 2, "retried within the budget: " + attempts);
-        Duration waited = sleeper.waits().stream().reduce(Duration.ZERO, Duration::plus);
-        assertTrue(waited.compareTo(BUDGET) < 0, "stayed inside the budget: " + waited);
-        assertEquals(0, count(dps, "PUT", registerUrl(ID)));
+    void theMinimumAnswerTimeIsHalfASecondOrAQuarterOfAShortBudget() {
+        assertEquals(Duration.ofMillis(500), IotHubSender.minAttemptTime(Duration.ofSeconds(4)));
+        assertEquals(Duration.ofMillis(500), IotHubSender.minAttemptTime(Duration.ofSeconds(2)));
+        assertEquals(Duration.ofMillis(150), IotHubSender.minAttemptTime(Duration.ofMillis(600)));
     }
 
     @Test
@@ -159,7 +235,7 @@ class HubSendTest extends IotRig {
         IotHubSender sender = provisionedOn(hubA);
         hubA.stubFor(events(ID).willReturn(json(403, "{\"Message\":\"ErrorCode:IotHubQuotaExceeded;Total number of messages on IotHub exceeded\"}")));
 
-        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
 
         assertEquals(503, e.status());
         assertEquals(Duration.ofHours(14), e.retryAfter().orElseThrow()); // 10:00 UTC -> midnight
@@ -171,7 +247,7 @@ class HubSendTest extends IotRig {
     void malformedMessageIsRejectedWith400() {
         IotHubSender sender = provisionedOn(hubA);
         hubA.stubFor(events(ID).willReturn(json(400, "{\"Message\":\"{\\\"errorCode\\\":400006,\\\"message\\\":\\\"bad\\\"}\"}")));
-        BadInputException e = safe(assertThrows(BadInputException.class, () -> sender.send(message(ID), BUDGET)));
+        BadInputException e = safe(assertThrows(BadInputException.class, () -> deliver(sender, message(ID))));
         assertEquals(400, e.status());
         assertTrue(e.getMessage().contains("400006"), e.getMessage());
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
@@ -181,7 +257,7 @@ class HubSendTest extends IotRig {
     void tooLargeMessageIsRejectedWith413() {
         IotHubSender sender = provisionedOn(hubA);
         hubA.stubFor(events(ID).willReturn(json(413, "{\"Message\":\"ErrorCode:MessageTooLarge;too large\"}")));
-        BadInputException e = safe(assertThrows(BadInputException.class, () -> sender.send(message(ID), BUDGET)));
+        BadInputException e = safe(assertThrows(BadInputException.class, () -> deliver(sender, message(ID))));
         assertEquals(413, e.status());
     }
 
@@ -189,7 +265,7 @@ class HubSendTest extends IotRig {
     void unexpectedStatusIsAFault() {
         IotHubSender sender = provisionedOn(hubA);
         hubA.stubFor(events(ID).willReturn(aResponse().withStatus(405)));
-        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> deliver(sender, message(ID))));
         assertEquals(502, e.status());
     }
 
@@ -199,7 +275,7 @@ class HubSendTest extends IotRig {
         registerAssigned(ID, hubA);
         hubAnswersThenAccepts(json(401, "{\"Message\":\"ErrorCode:IotHubUnauthorizedAccess;Unauthorized\"}"));
 
-        sender.send(message(ID), BUDGET);
+        deliver(sender, message(ID));
 
         assertEquals(1, count(dps, "POST", lookupUrl(ID)), "re-provisioning never uses the lookup");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
@@ -211,9 +287,16 @@ class HubSendTest extends IotRig {
         IotHubSender sender = provisionedOn(hubA);
         registerAssigned(ID, hubA);
         hubA.stubFor(events(ID).willReturn(json(401, "{\"Message\":\"ErrorCode:IotHubUnauthorizedAccess;Unauthorized\"}")));
-        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        BridgeFaultException e = safe(assertThrows(BridgeFaultException.class, () -> deliver(sender, message(ID))));
         assertEquals(502, e.status());
         assertEquals(1, count(dps, "PUT", registerUrl(ID)), "re-provisioned once only");
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+
+        // the next call, inside the device's re-provisioning window: the fresh token is refused again, no new registration
+        BridgeFaultException again = safe(assertThrows(BridgeFaultException.class, () -> deliver(sender, message(ID))));
+        assertEquals(502, again.status());
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(3, count(hubA, "POST", eventsUrl(ID)));
     }
 
     @Test
@@ -222,13 +305,13 @@ class HubSendTest extends IotRig {
         registerAssigned(ID, hubA);
         hubA.stubFor(events(ID).willReturn(json(403, "{\"Message\":\"ErrorCode:DeviceDisabled;disabled\"}")));
 
-        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message(ID), BUDGET)));
+        DeviceRefusedException e = safe(assertThrows(DeviceRefusedException.class, () -> deliver(sender, message(ID))));
         assertEquals(403, e.status());
         assertEquals(Duration.ofSeconds(60), e.retryAfter().orElseThrow());
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
 
-        safe(assertThrows(DeviceRefusedException.class, () -> sender.send(message(ID), BUDGET)));
+        safe(assertThrows(DeviceRefusedException.class, () -> deliver(sender, message(ID))));
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "answered from memory");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
     }
@@ -262,13 +345,13 @@ class HubSendTest extends IotRig {
         hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")
                 .withHeader("Retry-After", "2")));
 
-        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
 
         assertEquals(503, e.status());
         assertEquals(Duration.ofSeconds(2), e.retryAfter().orElseThrow());
-        // sent at 0, 2, 4, 6 and 8 s; a wait to 10 s would leave nothing of the 10 s budget
-        assertEquals(5, count(hubA, "POST", eventsUrl(ID)));
-        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(2)), sleeper.waits());
+        // sent at 0, 2 and 4 s: three sends, though the 10 s budget had room for more
+        assertEquals(3, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(2)), scheduler.delays());
         assertEquals(0, count(dps, "PUT", registerUrl(ID)), "throttling never re-provisions");
     }
 
@@ -277,11 +360,11 @@ class HubSendTest extends IotRig {
         IotHubSender sender = provisionedOn(hubA);
         hubA.stubFor(events(ID).willReturn(json(429, "{\"Message\":\"ErrorCode:ThrottlingException;throttled\"}")));
 
-        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> sender.send(message(ID), BUDGET)));
+        TryLaterException e = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
 
         assertEquals(503, e.status());
-        assertTrue(e.retryAfter().orElseThrow().toSeconds() >= 1);
-        assertTrue(count(hubA, "POST", eventsUrl(ID)) > 2);
-        assertTrue(sleeper.waits().stream().reduce(Duration.ZERO, Duration::plus).compareTo(BUDGET) < 0);
+        assertEquals(Duration.ofSeconds(1), e.retryAfter().orElseThrow(), "the next step's ceiling, 400 ms, in whole seconds");
+        assertEquals(3, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals(List.of(Duration.ofMillis(100), Duration.ofMillis(200)), scheduler.delays());
     }
 }

@@ -59,4 +59,19 @@ class IotOptionsTest {
         assertEquals(o, tuned.toBuilder().maxPolls(o.maxPolls()).retryBase(o.retryBase()).build(), "nothing else changed");
         assertEquals(Duration.ofSeconds(15), o.withRegistrationTimeout(Duration.ofSeconds(15)).registrationTimeout());
     }
+
+    @Test
+    void theReprovisioningWindowIsASettingOfOneSecondToOneHour() {
+        Map<String, String> base = Map.of("IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY);
+        assertEquals(Duration.ofSeconds(60), IotOptions.from(Settings.from(base)).reprovisionWindow());
+
+        java.util.HashMap<String, String> m = new java.util.HashMap<>(base);
+        m.put("BRIDGE_REPROVISION_WINDOW_SECONDS", "300");
+        assertEquals(Duration.ofMinutes(5), IotOptions.from(Settings.from(m)).reprovisionWindow());
+        for (String bad : new String[] {"0", "3601", "-5", "1m"}) {
+            m.put("BRIDGE_REPROVISION_WINDOW_SECONDS", bad);
+            InvalidSettingException e = assertThrows(InvalidSettingException.class, () -> Settings.from(m), bad);
+            assertTrue(e.getMessage().contains("BRIDGE_REPROVISION_WINDOW_SECONDS"), e.getMessage());
+        }
+    }
 }

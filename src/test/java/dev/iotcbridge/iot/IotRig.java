@@ -26,6 +26,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
+import java.util.random.RandomGenerator;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -63,6 +64,10 @@ abstract class IotRig {
 
     final FakeTime time = new FakeTime(Instant.parse("2026-11-27T10:00:00Z"));
     RecordingSleeper sleeper = new RecordingSleeper(time);
+    /** Where the senders' hub back-offs wait: on {@link #time}, advanced by {@link #deliver}, never slept on. */
+    final DrivenScheduler scheduler = new DrivenScheduler(time);
+    /** The back-off's jitter: by default the longest wait full jitter can draw (the ceiling), so waits are exact. */
+    RandomGenerator jitter = highestDraw();
     final List<IotHubSender> senders = new ArrayList<>();
     private final Set<String> deviceIds = ConcurrentHashMap.newKeySet();
     private final List<String> logLines = new ArrayList<>();
@@ -140,9 +145,32 @@ abstract class IotRig {
 
     IotHubSender sender(Map<String, String> settings, UnaryOperator<IotOptions> tune) {
         IotHubSender s = IotHubSender.builder(tune.apply(IotOptions.from(Settings.from(settings))))
-                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).build();
+                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(scheduler).random(jitter).build();
         senders.add(s);
         return s;
+    }
+
+    /**
+     * {@code sender.sendAsync(message, BUDGET)}, with the fake time driven through its back-offs until it completes;
+     * throws what the call would be answered with. The blocking {@code send} would wait for a scheduler nobody moves.
+     */
+    void deliver(IotHubSender sender, DeviceMessage message) {
+        scheduler.drive(sender.sendAsync(message, BUDGET));
+    }
+
+    /** Draws the largest value a bound allows: a back-off waits its whole ceiling. */
+    static RandomGenerator highestDraw() {
+        return new RandomGenerator() {
+            @Override
+            public long nextLong() {
+                return Long.MAX_VALUE;
+            }
+
+            @Override
+            public long nextLong(long bound) {
+                return bound - 1;
+            }
+        };
     }
 
     DeviceMessage message(String deviceId) {

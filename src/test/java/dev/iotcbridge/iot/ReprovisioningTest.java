@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.iotcbridge.error.BridgeFaultException;
+import dev.iotcbridge.error.DeviceRefusedException;
+import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -31,13 +33,13 @@ class ReprovisioningTest extends IotRig {
                 .willReturn(json(404, deviceNotFound(ID))));
         dps.stubFor(put(urlEqualTo(registerUrl(ID))).willReturn(json(400, "{\"errorCode\":400001,\"message\":\"bad\"}")));
         IotHubSender sender = sender();
-        sender.send(message(ID), BUDGET);                      // on hub A
+        deliver(sender, message(ID));                      // on hub A
 
-        BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        BridgeFaultException first = safe(assertThrows(BridgeFaultException.class, () -> deliver(sender, message(ID))));
         assertEquals(502, first.status());                     // A: 404 -> DPS cannot assign it
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
 
-        BridgeFaultException again = safe(assertThrows(BridgeFaultException.class, () -> sender.send(message(ID), BUDGET)));
+        BridgeFaultException again = safe(assertThrows(BridgeFaultException.class, () -> deliver(sender, message(ID))));
         assertEquals(502, again.status());
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "answered from memory, not after another try of the dead hub");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
@@ -57,11 +59,11 @@ class ReprovisioningTest extends IotRig {
         DeviceLink failed = staleLinkOnHubA();                 // caller Y's link, read before the cache lost it
 
         // caller X, cold cache: the status lookup fills the cache with a new link object, on hub A again
-        DeviceLink cold = sender.links().link(ID, Optional.empty(), null, Deadline.after(time, BUDGET));
+        DeviceLink cold = sender.links().linkAsync(ID, Optional.empty(), null, Deadline.after(time, BUDGET)).join();
         assertEquals(hubName(hubA), cold.hub.name);
 
         // caller Y, whose send to hub A failed: a new link object on the same hub is no answer
-        DeviceLink fresh = sender.links().link(ID, Optional.empty(), failed, Deadline.after(time, BUDGET));
+        DeviceLink fresh = sender.links().linkAsync(ID, Optional.empty(), failed, Deadline.after(time, BUDGET)).join();
 
         assertEquals(hubName(hubB), fresh.hub.name);
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
@@ -90,13 +92,13 @@ class ReprovisioningTest extends IotRig {
         };
         IotHubSender sender = sender(s, o -> o);
         DeviceLinks links = sender.links();
-        Thread blocker = new Thread(() -> sender.send(message("blocker"), BUDGET));
+        Thread blocker = new Thread(() -> deliver(sender, message("blocker")));
         blocker.start();
         assertTrue(blockerPolling.await(10, TimeUnit.SECONDS));
 
         // caller X, cold cache: its registration (lookup first) waits for the slot
         AtomicReference<DeviceLink> xGot = new AtomicReference<>();
-        Thread x = new Thread(() -> xGot.set(links.link(ID, Optional.empty(), null, Deadline.after(time, BUDGET))));
+        Thread x = new Thread(() -> xGot.set(links.linkAsync(ID, Optional.empty(), null, Deadline.after(time, BUDGET)).join()));
         x.start();
         awaitWaiting(x);
         // caller Y, whose hub A just failed, comes while X's registration is pending; release the slot once Y waits
@@ -107,7 +109,7 @@ class ReprovisioningTest extends IotRig {
         });
         releaser.start();
 
-        DeviceLink yGot = links.link(ID, Optional.empty(), staleLinkOnHubA(), Deadline.after(time, BUDGET));
+        DeviceLink yGot = links.linkAsync(ID, Optional.empty(), staleLinkOnHubA(), Deadline.after(time, BUDGET)).join();
 
         assertEquals(hubName(hubB), yGot.hub.name, "the re-provisioner ends on the hub DPS assigns now");
         x.join(10_000);
@@ -117,10 +119,100 @@ class ReprovisioningTest extends IotRig {
         assertEquals(0, count(dps, "POST", lookupUrl(ID)), "the lookup was dropped when the re-provisioner joined");
     }
 
-    /** Until the thread parks in a timed wait: for these callers, only the wait for their registration. */
+    // ---- the re-provisioning window (issue 12, item 1)
+
+    /**
+     * A device deleted from the app: its hub answers 404 to every send, and DPS keeps assigning it there. Once per
+     * window it is registered again; in between, each call tries the fresh link (with back-off), then answers 503
+     * with a Retry-After that runs to the window's end, the moment another registration becomes possible.
+     */
+    @Test
+    void aDeviceTheHubNeverKnowsIsRegisteredAgainAtMostOncePerWindow() {
+        lookupAssigned(ID, hubA);
+        registerAssigned(ID, hubA);
+        hubA.stubFor(events(ID).willReturn(json(404, deviceNotFound(ID))));
+        IotHubSender sender = sender();
+
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        assertEquals(503, first.status());
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(3, count(hubA, "POST", eventsUrl(ID)), "the lookup's link, then the fresh one twice");
+        assertEquals(Duration.ofSeconds(60), first.retryAfter().orElseThrow(), "the window opened 0.2 s ago");
+
+        for (int call = 0; call < 5; call++) {
+            time.advance(Duration.ofSeconds(5));
+            safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        }
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "no registration inside the window");
+        assertEquals(18, count(hubA, "POST", eventsUrl(ID)), "three sends per call on the fresh link");
+
+        // each call waited 100 + 200 ms between its sends: this one's last send is answered 27.0 s after the window opened
+        TryLaterException inside = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        assertEquals(Duration.ofSeconds(33), inside.retryAfter().orElseThrow());
+
+        time.advance(Duration.ofSeconds(34)); // past the window's end
+        safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        assertEquals(2, count(dps, "PUT", registerUrl(ID)), "one more registration, for the next window");
+        assertEquals(1, count(dps, "POST", lookupUrl(ID)));
+        assertEquals(2, sender.drainFleet().reprovisionings(), "what the operator's counter line shows");
+    }
+
+    /** The first send that succeeds ends the window: a device that moves again is registered again at once. */
+    @Test
+    void aDeliveredMessageEndsTheWindow() {
+        lookupAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        registerAssigned(ID, hubB);
+        hubAccepts(hubB, ID);
+        IotHubSender sender = sender();
+        deliver(sender, message(ID));                          // on hub A
+        deliver(sender, message(ID));                          // A: 404 -> registered again -> B takes it
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(1, count(hubB, "POST", eventsUrl(ID)));
+
+        hubB.stubFor(events(ID).willReturn(json(404, deviceNotFound(ID))));  // moved again, a second later
+        hubA.resetAll();
+        hubAccepts(hubA, ID);
+        registerAssigned(ID, hubA);
+        time.advance(Duration.ofSeconds(1));
+
+        deliver(sender, message(ID));
+
+        assertEquals(2, count(dps, "PUT", registerUrl(ID)), "no window held the device back");
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+        assertTrue(scheduler.delays().isEmpty(), "nothing was retried");
+    }
+
+    /**
+     * A device disabled in IoT Central: the hub refuses it (403 DeviceDisabled); a full registration lets DPS decide,
+     * and DPS's refusal (400209) is answered 403 and remembered, so the next call costs neither hub nor DPS.
+     */
+    @Test
+    void aDisabledDeviceIsLeftToDpsWhoseRefusalIsRemembered() {
+        lookupAssigned(ID, hubA);
+        hubA.stubFor(events(ID).inScenario("disabled").whenScenarioStateIs(STARTED)
+                .willReturn(aResponse().withStatus(204)).willSetStateTo("disabled"));
+        hubA.stubFor(events(ID).inScenario("disabled").whenScenarioStateIs("disabled")
+                .willReturn(json(403, "{\"Message\":\"ErrorCode:DeviceDisabled;disabled\"}")));
+        dps.stubFor(put(urlEqualTo(registerUrl(ID))).willReturn(json(200,
+                "{\"operationId\":\"5.x\",\"status\":\"failed\",\"registrationState\":{\"registrationId\":\"" + ID
+                        + "\",\"status\":\"failed\",\"errorCode\":400209,\"errorMessage\":\"Device is blocked\"}}")));
+        IotHubSender sender = sender();
+        deliver(sender, message(ID));
+
+        DeviceRefusedException first = safe(assertThrows(DeviceRefusedException.class, () -> deliver(sender, message(ID))));
+        DeviceRefusedException again = safe(assertThrows(DeviceRefusedException.class, () -> deliver(sender, message(ID))));
+
+        assertEquals(403, first.status());
+        assertEquals(403, again.status());
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the second refusal came from memory");
+    }
+
+    /** Until the thread parks: for these callers, only the wait (join) for their registration. */
     private static void awaitWaiting(Thread t) {
         long give = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < give) {
+        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < give) {
             Thread.onSpinWait();
         }
     }

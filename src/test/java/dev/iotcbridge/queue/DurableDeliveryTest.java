@@ -71,7 +71,7 @@ class DurableDeliveryTest {
         QueueOptions options = new QueueOptions(maxDequeueCount, Duration.ofSeconds(1), Duration.ofSeconds(1), concurrency,
                 Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(10), Duration.ofMillis(50));
         DeliveryWorker w = new DeliveryWorker(connection.queue(), connection.poison(), QueueDelivery.of(hub, options, CLOCK),
-                options, new Backoff(options.backoff(), options.maxBackoff(), new SplittableRandom(7)), Sleeper.SYSTEM);
+                options, new SplittableRandom(7), Sleeper.SYSTEM);
         workers.add(w);
         return w.start();
     }
