@@ -84,9 +84,17 @@ public record Settings(
                 unit = ChronoUnit.MINUTES, meaning = "how long an unused device link is kept")
         Duration deviceCacheExpiry,
 
-        @Setting(name = "BRIDGE_DPS_MAX_REGISTRATIONS", fallback = "16", min = 1, max = 10_000,
-                meaning = "DPS registrations in flight at once, protecting your DPS quota")
-        int maxRegistrations,
+        @Setting(name = "BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", fallback = "200", min = 1, max = 100_000,
+                meaning = "DPS admission rate: device provisionings (each at most a status lookup and a register, "
+                        + "two of DPS's operations) started per minute by this instance; DPS allows 1,000 operations "
+                        + "a minute per DPS, shared by every instance and device (docs/azure-protocol.md §2). What "
+                        + "the rate cannot start now waits its turn, and its call is answered 503 with that turn's `Retry-After`")
+        int registrationsPerMinute,
+
+        @Setting(name = "BRIDGE_DPS_REGISTRATION_BURST", fallback = "100", min = 1, max = 1_000,
+                meaning = "DPS admission burst: provisionings that may start at once, so that a site of up to this "
+                        + "many new devices goes live in one DPS round (about 3 s) within the call's budget")
+        int registrationBurst,
 
         @Setting(name = "BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", fallback = "60", min = 0, max = 86_400, unit = ChronoUnit.SECONDS,
                 meaning = "how long a device DPS refused is not registered again (calls for it answer 403/429)")
