@@ -14,7 +14,9 @@ import dev.iotcbridge.iot.DpsPolicy.Verdict;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -121,8 +123,16 @@ final class DeviceLinks implements AutoCloseable {
         if (early != null) {
             return CompletableFuture.failedFuture(early);
         }
-        return scheduler.within(mine, Duration.ofNanos(Math.max(1, deadline.remainingNanos())), () -> stillRegistering(deviceId, pending))
+        CompletableFuture<DeviceLink> answer = scheduler.within(mine, Duration.ofNanos(Math.max(1, deadline.remainingNanos())),
+                        () -> stillRegistering(deviceId, pending))
                 .exceptionallyCompose(t -> CompletableFuture.failedFuture(provisioningFailure(deviceId, Completion.cause(t))));
+        if (pending.flight() != null) {
+            pending.flight().waiters.add(new Waiter(mine, deadline));
+            if (mine.isDone()) {
+                pending.flight().waiters.removeIf(w -> w.mine == mine);
+            }
+        }
+        return answer;
     }
 
     /**
@@ -173,15 +183,15 @@ final class DeviceLinks implements AutoCloseable {
     }
 
     /** A caller's share of a registration: its outcome, and when it starts (its token's turn; 0 once under way). */
-    private record Joined(CompletableFuture<DeviceLink> result, long startsAtNanos) {
+    private record Joined(CompletableFuture<DeviceLink> result, Flight flight) {
 
         static Joined done(CompletableFuture<DeviceLink> result) {
-            return new Joined(result, Long.MIN_VALUE);
+            return new Joined(result, null);
         }
 
-        /** How long until its turn, 0 once it started (no subtraction from the sentinel: it would overflow). */
+        /** How long until the registration's (next) turn, 0 when it is under way. */
         long untilTurn(long nowNanos) {
-            return startsAtNanos == Long.MIN_VALUE ? 0 : startsAtNanos - nowNanos;
+            return flight == null ? 0 : flight.untilTurn(nowNanos);
         }
     }
 
@@ -190,14 +200,14 @@ final class DeviceLinks implements AutoCloseable {
             Flight running = inFlight.get(deviceId);
             if (running != null) {
                 if (failed == null || running.failed != null) {
-                    return new Joined(running.result, running.startsAtNanos); // single flight: join the one under way
+                    return new Joined(running.result, running); // single flight: join the one under way
                 }
                 // A cold-cache flight may answer from the status lookup, which names the hub that just failed:
                 // make it a full registration, and check what it brings in case its lookup had already answered.
                 running.failed = failed;
                 return new Joined(running.result.thenCompose(link -> serves(link, failed)
                         ? CompletableFuture.completedFuture(link) : provisioning(deviceId, modelId, failed).result()),
-                        running.startsAtNanos);
+                        running);
             }
             DeviceLink current = links.getIfPresent(deviceId);
             if (current != null && serves(current, failed)) {
@@ -220,7 +230,7 @@ final class DeviceLinks implements AutoCloseable {
                 return Joined.done(mine.result);
             }
             start(deviceId, modelId, mine);
-            return new Joined(mine.result, mine.startsAtNanos);
+            return new Joined(mine.result, mine);
         }
     }
 
@@ -255,10 +265,7 @@ final class DeviceLinks implements AutoCloseable {
         }
         flight.startsAtNanos = ticker.read() + turn;
         try {
-            scheduler.schedule(Duration.ofNanos(turn), () -> {
-                flight.startsAtNanos = Long.MIN_VALUE;
-                register(deviceId, modelId, flight);
-            });
+            scheduler.schedule(Duration.ofNanos(turn), () -> register(deviceId, modelId, flight));
         } catch (RuntimeException e) {
             settle(deviceId, flight, null, e); // the scheduler is shut down: the bridge is closing
         }
@@ -266,10 +273,11 @@ final class DeviceLinks implements AutoCloseable {
 
     /** Starts the provisioning; whatever it ends with (an Error included) settles the flight. */
     private void register(String deviceId, Optional<String> modelId, Flight flight) {
+        flight.startsAtNanos = Long.MIN_VALUE;
         CompletableFuture<DeviceLink> work;
         try {
             work = provisioner.provision(deviceId, modelId, flight::lookupAllowed,
-                    Deadline.after(ticker, options.registrationTimeout()));
+                    Deadline.after(ticker, options.registrationTimeout()), at -> nextTurn(deviceId, flight, at));
         } catch (RuntimeException | Error e) {
             work = CompletableFuture.failedFuture(e);
         }
@@ -315,6 +323,26 @@ final class DeviceLinks implements AutoCloseable {
                 inFlight.remove(deviceId, flight);
                 result.completeExceptionally(failure != null ? failure : new BridgeFaultException(502,
                         "the registration of device " + deviceId + " failed inside the bridge", null));
+            }
+        }
+    }
+
+    /**
+     * The registration backs off until {@code atNanos} (DPS's Retry-After, or its own back-off, and its token):
+     * callers whose budget cannot cover that plus a DPS round are answered now, 503 with a Retry-After from it, rather
+     * than at the end of their budget with a guess.
+     */
+    private void nextTurn(String deviceId, Flight flight, long atNanos) {
+        flight.startsAtNanos = atNanos;
+        long now = ticker.read();
+        long untilTurn = atNanos - now;
+        for (Waiter w : flight.waiters) {
+            if (untilTurn + options.pendingRetryAfter().toNanos() >= w.deadline.remainingNanos()) {
+                flight.waiters.remove(w);
+                Duration retryAfter = afterTurn(untilTurn);
+                // completing the caller's own copy cancels its budget timer too
+                w.mine.completeExceptionally(new TryLaterException(503, "DPS asked the bridge to wait before registering device "
+                        + deviceId + " again; retry in " + retryAfter.toSeconds() + " s", retryAfter));
             }
         }
     }
@@ -381,8 +409,10 @@ final class DeviceLinks implements AutoCloseable {
          * name that hub again, so only a full registration may answer. Null for a cold-cache flight.
          */
         volatile DeviceLink failed;
-        /** When its token's turn comes, on the ticker; {@code Long.MIN_VALUE} once it started. */
+        /** When its token's (or its next attempt's) turn comes, on the ticker; {@code Long.MIN_VALUE} while under way. */
         volatile long startsAtNanos = Long.MIN_VALUE;
+        /** Callers waiting with a budget (linkAsync), to be answered early when a back-off outlasts it. */
+        final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
         Flight(DeviceLink failed) {
             this.failed = failed;
@@ -391,6 +421,16 @@ final class DeviceLinks implements AutoCloseable {
         boolean lookupAllowed() {
             return failed == null;
         }
+
+        /** How long until its turn, 0 while under way (no subtraction from the sentinel: it would overflow). */
+        long untilTurn(long nowNanos) {
+            long at = startsAtNanos;
+            return at == Long.MIN_VALUE ? 0 : at - nowNanos;
+        }
+    }
+
+    /** A caller waiting on a flight: its own copy of the result, and its budget. */
+    private record Waiter(CompletableFuture<DeviceLink> mine, Deadline deadline) {
     }
 
     /** A remembered refusal: what to answer until the window ends. */

@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
@@ -92,7 +93,17 @@ final class Provisioner implements AutoCloseable {
      */
     CompletableFuture<DeviceLink> provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed,
                                             Deadline deadline) {
-        return new Attempts(registrationId, modelId, lookupAllowed, deadline).run(1);
+        return provision(registrationId, modelId, lookupAllowed, deadline, at -> {
+        });
+    }
+
+    /**
+     * @param nextTurn told, before each back-off, when (on the ticker) the next attempt will start, so that callers
+     *                 who cannot wait that long are answered at once with a Retry-After from it
+     */
+    CompletableFuture<DeviceLink> provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed,
+                                            Deadline deadline, LongConsumer nextTurn) {
+        return new Attempts(registrationId, modelId, lookupAllowed, deadline, nextTurn).run(1);
     }
 
     /** Requests on the wire to DPS now: tests move fake time only while DPS is quiet. */
@@ -112,13 +123,16 @@ final class Provisioner implements AutoCloseable {
         private final Optional<String> modelId;
         private final BooleanSupplier lookupAllowed;
         private final Deadline deadline;
+        private final LongConsumer nextTurn;
         private final int first = preferredKey;
         private final DerivedKeys derived;
         /** DPS does not know the device (or will not say): register, and only that, from now on. */
         private volatile boolean lookupAnswered;
 
-        Attempts(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline) {
+        Attempts(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline,
+                 LongConsumer nextTurn) {
             this.registrationId = registrationId;
+            this.nextTurn = nextTurn;
             this.modelId = modelId;
             this.lookupAllowed = lookupAllowed;
             this.deadline = deadline;
@@ -160,6 +174,7 @@ final class Provisioner implements AutoCloseable {
             }
             Duration total = wait.plusNanos(turn);
             LOG.fine(() -> "DPS registration of " + registrationId + " gave " + f.detail() + "; retrying in " + total);
+            nextTurn.accept(deadline.ticker().read() + total.toNanos());
             return scheduler.after(total).thenCompose(ignored -> run(attempt + 1));
         }
 
