@@ -45,10 +45,13 @@ final class DpsClient implements AutoCloseable {
     }
 
     /**
-     * DPS allows 5 operation polls per 10 s per device (Azure subscription limits, "IoT Hub Device Provisioning
-     * Service limits"): no poll comes sooner than 2 s after the last, whatever Retry-After or the poll interval say.
+     * DPS allows 5 operation polls per 10 s per device (Azure subscription and service limits, "IoT Hub Device
+     * Provisioning Service limits"; docs/azure-protocol.md §2): a registration polls as DPS's Retry-After asks, but
+     * never a sixth time within 10 s of its fifth-last poll. Per device, so the registration keeps its own count: it is
+     * the only one polling for its device (single flight). Not the registration quota: polls are not operations.
      */
-    static final Duration MIN_POLL_INTERVAL = Duration.ofSeconds(2);
+    static final int POLLS_PER_WINDOW = 5;
+    static final Duration POLL_WINDOW = Duration.ofSeconds(10);
     /**
      * DPS requests on the wire at once (OkHttp's default is 5 per host, which would queue a burst of 50 new devices
      * behind one another); each holds one dispatcher thread for its round trip only.
@@ -127,7 +130,8 @@ final class DpsClient implements AutoCloseable {
         modelId.ifPresent(m -> body.putObject("payload").put("modelId", m));
         Request put = request(registrationUrl(registrationId).addPathSegment("register").build(), key, registrationId)
                 .put(RequestBody.create(bytes(body), JSON)).build();
-        return execute(put, deadline).thenCompose(reply -> follow(Ask.REGISTER, reply, registrationId, key, deadline, 0));
+        PollWindow window = new PollWindow();
+        return execute(put, deadline).thenCompose(reply -> follow(Ask.REGISTER, reply, registrationId, key, deadline, window));
     }
 
     /** Requests on the wire now: tests move fake time only while DPS is quiet. */
@@ -142,7 +146,7 @@ final class DpsClient implements AutoCloseable {
 
     /** One answer of a register or a poll: done, failed, or the next poll scheduled. */
     private CompletableFuture<Assignment> follow(Ask ask, Reply reply, String registrationId, byte[] key, Deadline deadline,
-                                                 int polls) {
+                                                 PollWindow polls) {
         String status = reply.body.path("status").asText("");
         Verdict v = DpsPolicy.decide(ask, reply.status, reply.errorCode, status);
         String what = ask == Ask.REGISTER ? "registration" : "operation poll";
@@ -157,19 +161,23 @@ final class DpsClient implements AutoCloseable {
                 if (operationId.isEmpty()) {
                     return failed(new DpsFailure(Verdict.BROKEN, reply.status, 0, null, "DPS answered " + status + " without an operationId", null));
                 }
-                if (polls >= options.maxPolls()) {
-                    return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, null, "still " + status + " after " + polls + " polls", null));
+                if (polls.count() >= options.maxPolls()) {
+                    return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, null, "still " + status + " after " + polls.count() + " polls", null));
                 }
+                // a Retry-After of 0 is no guidance: honoured, it would poll in a loop
                 Duration asked = reply.retryAfter != null && !reply.retryAfter.isZero() ? reply.retryAfter : options.pollInterval();
-                Duration wait = asked.compareTo(MIN_POLL_INTERVAL) < 0 ? MIN_POLL_INTERVAL : asked;
+                Duration wait = polls.wait(asked, deadline.ticker().read());
                 if (!deadline.allows(wait)) {
                     return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, wait, "still " + status + " when the registration time ran out", null));
                 }
                 // The Location header of a real 202 points at .../register, not at the operation: build the URL ourselves.
                 HttpUrl pollUrl = registrationUrl(registrationId).addPathSegment("operations").addPathSegment(operationId).build();
                 return scheduler.after(wait)
-                        .thenCompose(ignored -> execute(request(pollUrl, key, registrationId).get().build(), deadline))
-                        .thenCompose(next -> follow(Ask.POLL, next, registrationId, key, deadline, polls + 1));
+                        .thenCompose(ignored -> {
+                            polls.polled(deadline.ticker().read());
+                            return execute(request(pollUrl, key, registrationId).get().build(), deadline);
+                        })
+                        .thenCompose(next -> follow(Ask.POLL, next, registrationId, key, deadline, polls));
             }
             default -> {
                 if (reply.status != 200 && reply.status != 202) {
@@ -181,6 +189,32 @@ final class DpsClient implements AutoCloseable {
                         ? new DpsFailure(v, 0, reply.errorCode, reply.retryAfter, "status " + status, null)
                         : new DpsFailure(v, reply.status, reply.errorCode, null, "unexpected registration status '" + status + "'", null));
             }
+        }
+    }
+
+    /** One registration's polls: how many, and when the last {@link #POLLS_PER_WINDOW} went out (on the ticker). */
+    private static final class PollWindow {
+
+        private final long[] recent = new long[POLLS_PER_WINDOW];
+        private int count;
+
+        int count() {
+            return count;
+        }
+
+        /** What DPS asked, or longer when a poll then would be the sixth within 10 s. */
+        Duration wait(Duration asked, long nowNanos) {
+            if (count < POLLS_PER_WINDOW) {
+                return asked;
+            }
+            long fifthLast = recent[count % POLLS_PER_WINDOW];
+            long allowed = fifthLast + POLL_WINDOW.toNanos() - nowNanos;
+            return allowed > asked.toNanos() ? Duration.ofNanos(allowed) : asked;
+        }
+
+        void polled(long nowNanos) {
+            recent[count % POLLS_PER_WINDOW] = nowNanos;
+            count++;
         }
     }
 

@@ -68,8 +68,8 @@ public record IotOptions(
     public static final Duration FAILURE_BACKOFF = Duration.ofSeconds(5);
     /** DPS's own usual Retry-After between polls. */
     public static final Duration PENDING_RETRY_AFTER = Duration.ofSeconds(3);
-    /** DPS allows 5 polls per 10 s per device: {@link DpsClient#MIN_POLL_INTERVAL} is also the floor. */
-    public static final Duration POLL_INTERVAL = Duration.ofSeconds(2);
+    /** Between polls when DPS gives no Retry-After; {@link DpsClient} also keeps DPS's 5 polls per 10 s per device. */
+    public static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
     public static final int MAX_POLLS = 30;
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
     public static final Duration READ_TIMEOUT = Duration.ofSeconds(10);

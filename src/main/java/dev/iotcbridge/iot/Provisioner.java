@@ -26,7 +26,7 @@ import java.util.random.RandomGenerator;
  * https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#iot-hub-device-provisioning-service-limits,
  * and docs/azure-protocol.md §2): 1,000 operations and 1,000 device registrations per minute per DPS, where every
  * API call is an operation and the operation polls are not (they have their own limit of 5 per 10 s per device,
- * which {@link DpsClient#MIN_POLL_INTERVAL} keeps). One attempt is at most two operations (a status lookup and a
+ * which {@link DpsClient#POLLS_PER_WINDOW} keeps). One attempt is at most two operations (a status lookup and a
  * register), so the token is per attempt and the default rate leaves the quota room for every other instance of the
  * bridge and for devices that provision directly. Polls take no token: DPS does not count them as operations, and
  * a poll that waited for a token would only make the registration it belongs to miss its Retry-After.

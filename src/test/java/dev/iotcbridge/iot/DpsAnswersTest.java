@@ -136,21 +136,26 @@ class DpsAnswersTest extends IotRig {
     }
 
     @Test
-    void pollsKeepDpsPerDeviceLimitWhateverRetryAfterSays() {
-        // DPS allows 5 polls per 10 s per device: a Retry-After of 0 or 1 s still waits 2 s
+    void pollsFollowRetryAfterButNeverASixthWithinTenSeconds() {
+        // DPS allows 5 polls per 10 s per device: Retry-After 1 is followed for five polls, then the sixth waits
         lookupUnknown(ID);
         String op = "5.316aac5bdc130deb.op-" + ID;
-        dps.stubFor(put(urlEqualTo(registerUrl(ID))).willReturn(json(202,
-                "{\"operationId\":\"" + op + "\",\"status\":\"assigning\"}").withHeader("Retry-After", "1")));
-        dps.stubFor(get(urlEqualTo(pollUrl(ID, op))).inScenario("poll").whenScenarioStateIs(STARTED).willReturn(json(202,
-                "{\"operationId\":\"" + op + "\",\"status\":\"assigning\"}").withHeader("Retry-After", "0")).willSetStateTo("done"));
-        dps.stubFor(get(urlEqualTo(pollUrl(ID, op))).inScenario("poll").whenScenarioStateIs("done")
+        String assigning = "{\"operationId\":\"" + op + "\",\"status\":\"assigning\"}";
+        dps.stubFor(put(urlEqualTo(registerUrl(ID))).willReturn(json(202, assigning).withHeader("Retry-After", "1")));
+        for (int i = 0; i < 6; i++) {
+            dps.stubFor(get(urlEqualTo(pollUrl(ID, op))).inScenario("poll").whenScenarioStateIs(i == 0 ? STARTED : "poll-" + i)
+                    .willReturn(json(202, assigning).withHeader("Retry-After", i == 2 ? "0" : "1")).willSetStateTo("poll-" + (i + 1)));
+        }
+        dps.stubFor(get(urlEqualTo(pollUrl(ID, op))).inScenario("poll").whenScenarioStateIs("poll-6")
                 .willReturn(json(200, assignedOperation(ID, hubName(hubA)))));
         hubAccepts(hubA, ID);
 
-        deliver(sender(), message(ID), BUDGET);
+        deliver(sender(), message(ID), Duration.ofSeconds(30));
 
-        assertEquals(List.of(Duration.ofSeconds(2), Duration.ofSeconds(2)), scheduledWaits());
-        assertEquals(2, count(dps, "GET", pollUrl(ID, op)));
+        // polls at 1, 2, 3 (after a Retry-After of 0: the 1 s interval, not a loop), 4, 5 s; the sixth not before 11 s
+        assertEquals(List.of(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), Duration.ofSeconds(6), Duration.ofSeconds(1)), scheduledWaits());
+        assertEquals(7, count(dps, "GET", pollUrl(ID, op)));
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
     }
 }
