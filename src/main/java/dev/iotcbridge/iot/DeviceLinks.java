@@ -166,9 +166,17 @@ final class DeviceLinks implements AutoCloseable {
             return null;
         }
         Duration retryAfter = afterTurn(untilTurn);
+        if (pending.flight() != null && pending.flight().backingOff) {
+            return waitingForDps(deviceId, retryAfter);
+        }
         return new TryLaterException(503, "device " + deviceId + " is queued for DPS registration (the bridge admits "
                 + options.registrationsPerMinute() + " a minute, BRIDGE_DPS_REGISTRATIONS_PER_MINUTE); retry in "
                 + retryAfter.toSeconds() + " s", retryAfter);
+    }
+
+    private static TryLaterException waitingForDps(String deviceId, Duration retryAfter) {
+        return new TryLaterException(503, "DPS asked the bridge to wait before registering device " + deviceId
+                + " again; retry in " + retryAfter.toSeconds() + " s", retryAfter);
     }
 
     /** When to retry for a registration whose turn is {@code untilTurn} away: its turn, then one DPS round. */
@@ -333,6 +341,7 @@ final class DeviceLinks implements AutoCloseable {
      * than at the end of their budget with a guess.
      */
     private void nextTurn(String deviceId, Flight flight, long atNanos) {
+        flight.backingOff = true;
         flight.startsAtNanos = atNanos;
         long now = ticker.read();
         long untilTurn = atNanos - now;
@@ -341,8 +350,7 @@ final class DeviceLinks implements AutoCloseable {
                 flight.waiters.remove(w);
                 Duration retryAfter = afterTurn(untilTurn);
                 // completing the caller's own copy cancels its budget timer too
-                w.mine.completeExceptionally(new TryLaterException(503, "DPS asked the bridge to wait before registering device "
-                        + deviceId + " again; retry in " + retryAfter.toSeconds() + " s", retryAfter));
+                w.mine.completeExceptionally(waitingForDps(deviceId, retryAfter));
             }
         }
     }
@@ -411,6 +419,8 @@ final class DeviceLinks implements AutoCloseable {
         volatile DeviceLink failed;
         /** When its token's (or its next attempt's) turn comes, on the ticker; {@code Long.MIN_VALUE} while under way. */
         volatile long startsAtNanos = Long.MIN_VALUE;
+        /** Whether its turn is a DPS back-off (429/5xx) rather than a place in the admission queue: for the message. */
+        volatile boolean backingOff;
         /** Callers waiting with a budget (linkAsync), to be answered early when a back-off outlasts it. */
         final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
