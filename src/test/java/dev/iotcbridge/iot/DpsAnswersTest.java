@@ -158,4 +158,33 @@ class DpsAnswersTest extends IotRig {
         assertEquals(7, count(dps, "GET", pollUrl(ID, op)));
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
     }
+
+    @Test
+    void callersDuringADpsBackOffAreAnsweredAtOnceWithItsEnd() {
+        lookupUnknown(ID);
+        dps.stubFor(put(urlEqualTo(registerUrl(ID))).inScenario("busy").whenScenarioStateIs(STARTED)
+                .willReturn(json(429, "{\"errorCode\":429001}").withHeader("Retry-After", "10")).willSetStateTo("free"));
+        dps.stubFor(put(urlEqualTo(registerUrl(ID))).inScenario("busy").whenScenarioStateIs("free")
+                .willReturn(json(200, assignedOperation(ID, hubName(hubA)))));
+        hubAccepts(hubA, ID);
+        IotHubSender sender = sender();
+        holdTime();
+
+        var first = safe(assertThrows(dev.iotcbridge.error.TryLaterException.class, () -> deliver(sender, message(ID), BUDGET)));
+        var joiner = safe(assertThrows(dev.iotcbridge.error.TryLaterException.class, () -> deliver(sender, message(ID), BUDGET)));
+
+        for (var e : List.of(first, joiner)) {
+            assertEquals(503, e.status());
+            assertEquals(Duration.ofSeconds(13), e.retryAfter().orElseThrow(), "DPS's 10 s, then a DPS round");
+            assertTrue(e.getMessage().contains("DPS asked the bridge to wait"), e.getMessage());
+        }
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "the joiner did not ask DPS again");
+        releaseTime();
+        awaitSettled();
+        assertEquals(List.of(Duration.ofSeconds(10)), scheduledWaits(), "no budget timer ran: both callers were answered at once");
+
+        deliver(sender, message(ID), BUDGET);                  // the retry finds the device registered
+        assertEquals(2, count(dps, "PUT", registerUrl(ID)));
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+    }
 }
