@@ -113,7 +113,6 @@ public record IotOptions(
         return toBuilder().registrationTimeout(d).build();
     }
 
-
     /**
      * Named setters for the tuning values (the settings-derived values come from {@link #from(Settings)}). Starts
      * from given options, or from the named defaults inside {@code from}.
