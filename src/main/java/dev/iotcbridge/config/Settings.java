@@ -33,7 +33,7 @@ public record Settings(
         Optional<Secret> groupKey,
 
         @Setting(name = "IOTC_GROUP_KEY_SECONDARY", form = Form.GROUP_KEY,
-                meaning = "the group's secondary key: tried when DPS refuses the primary with 401, so you can rotate keys with no downtime")
+                meaning = "the group's secondary key: tried when DPS rejects the primary's token (401 with 401002 or no code), so you can rotate keys with no downtime")
         Optional<Secret> groupKeySecondary,
 
         @Setting(name = "IOTC_DPS_HOST", fallback = "global.azure-devices-provisioning.net", form = Form.HOST_PORT,
@@ -84,9 +84,19 @@ public record Settings(
                 unit = ChronoUnit.MINUTES, meaning = "how long an unused device link is kept")
         Duration deviceCacheExpiry,
 
-        @Setting(name = "BRIDGE_DPS_MAX_REGISTRATIONS", fallback = "16", min = 1, max = 10_000,
-                meaning = "DPS registrations in flight at once, protecting your DPS quota")
-        int maxRegistrations,
+        @Setting(name = "BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", fallback = "200", min = 1, max = 100_000,
+                meaning = "DPS admission rate: device provisionings started per minute by this instance, each at most "
+                        + "two DPS operations (a status lookup and a register; polls are not operations); DPS allows "
+                        + "1,000 operations a minute per DPS, shared by every instance and device (docs/azure-protocol.md §2). "
+                        + "A registration the rate cannot start now is queued for its turn (up to a minute ahead) and its "
+                        + "call answered 503 with a `Retry-After` from that turn")
+        int registrationsPerMinute,
+
+        // at most 1,000: a burst beyond DPS's 1,000 operations a minute would be throttled by DPS by construction
+        @Setting(name = "BRIDGE_DPS_REGISTRATION_BURST", fallback = "100", min = 1, max = 1_000,
+                meaning = "DPS admission burst: provisionings that may start at once, so that a site of up to this "
+                        + "many new devices goes live in one DPS round (about 3 s) within the call's budget")
+        int registrationBurst,
 
         @Setting(name = "BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", fallback = "60", min = 0, max = 86_400, unit = ChronoUnit.SECONDS,
                 meaning = "how long a device DPS refused is not registered again (calls for it answer 403/429)")

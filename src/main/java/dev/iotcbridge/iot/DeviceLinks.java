@@ -10,17 +10,16 @@ import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.Completion;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
+import dev.iotcbridge.iot.DpsPolicy.Verdict;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -29,9 +28,12 @@ import java.util.logging.Logger;
  * <ul>
  * <li>Bounded Caffeine cache, device id to {@link DeviceLink}, evicting the least used and the long unused.</li>
  * <li>Single flight: all callers that need a device provisioned at the same time wait on one registration.</li>
- * <li>Registrations run on their own threads ({@code maxRegistrations} of them: the global cap that protects the DPS
- *     quota) and keep going when the call that started them runs out of budget; the sender's retry then finds the
- *     link ready, or joins the registration still in flight.</li>
+ * <li>Admission as a rate: a registration starts when the provisioner's token bucket gives it a token. One whose
+ *     turn is later is queued (a task on the scheduler at its turn) and keeps its place; a caller whose budget ends
+ *     before that turn is answered 503 at once with a Retry-After from the turn, and its retry finds the device
+ *     registered, or joins the registration still in flight.</li>
+ * <li>Registrations hold no thread: they are the provisioner's futures, their waits scheduled tasks, and a caller's
+ *     budget is a timer on the same scheduler (the injected clock's), never a blocked thread.</li>
  * <li>A refused or failed registration is remembered for a back-off window, so a flood of webhooks for a blocked
  *     device is answered from memory instead of hammering DPS.</li>
  * </ul>
@@ -43,15 +45,16 @@ final class DeviceLinks implements AutoCloseable {
     private final Cache<String, DeviceLink> links;
     private final Cache<String, Refusal> refusals;
     private final ConcurrentHashMap<String, Flight> inFlight = new ConcurrentHashMap<>();
-    private final ThreadPoolExecutor registrations;
     private final Provisioner provisioner;
     private final IotOptions options;
     private final Ticker ticker;
+    private final Scheduler scheduler;
 
-    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker) {
+    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler) {
         this.provisioner = provisioner;
         this.options = options;
         this.ticker = ticker;
+        this.scheduler = scheduler;
         this.links = Caffeine.newBuilder()
                 .maximumSize(options.deviceCacheSize())
                 .expireAfterAccess(options.deviceCacheExpiry())
@@ -64,14 +67,6 @@ final class DeviceLinks implements AutoCloseable {
                 .ticker(ticker)
                 .executor(Runnable::run)
                 .build();
-        AtomicInteger n = new AtomicInteger();
-        this.registrations = new ThreadPoolExecutor(options.maxRegistrations(), options.maxRegistrations(),
-                30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(options.registrationQueue()), r -> {
-                    Thread t = new Thread(r, "iotc-dps-registration-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.registrations.allowCoreThreadTimeOut(true);
     }
 
     /** The cached link, or null: the hot path. */
@@ -88,12 +83,16 @@ final class DeviceLinks implements AutoCloseable {
      *                         registering, budget spent), 5xx (DPS refuses the group key or misbehaves)
      */
     DeviceLink link(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
-        CompletableFuture<DeviceLink> pending = provisioning(deviceId, modelId, failed);
+        Joined pending = provisioning(deviceId, modelId, failed);
+        BridgeException early = beforeTurn(deviceId, pending, deadline);
+        if (early != null) {
+            throw early;
+        }
         try {
             // A spent budget still takes a link that is already there (a completed future answers at once).
-            return pending.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+            return pending.result.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw stillRegistering(deviceId);
+            throw stillRegistering(deviceId, pending);
         } catch (ExecutionException e) {
             throw provisioningFailure(deviceId, e.getCause());
         } catch (InterruptedException e) {
@@ -105,7 +104,9 @@ final class DeviceLinks implements AutoCloseable {
     /**
      * {@link #link} without a waiting thread, for a device that is not cached: completes with the link, or
      * exceptionally with what {@code link} would throw. Waiting callers of one registration share it; a caller whose
-     * deadline passes gets 503 "still being registered" without cancelling the registration for the others.
+     * deadline passes (a timer on the scheduler, so on the injected clock) gets 503 "still being registered" without
+     * cancelling the registration for the others. A caller whose budget cannot cover the wait for the registration's
+     * turn plus a DPS round is answered 503 at once, with the Retry-After of that turn.
      */
     CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, Deadline deadline) {
         return linkAsync(deviceId, modelId, null, deadline);
@@ -113,16 +114,25 @@ final class DeviceLinks implements AutoCloseable {
 
     /** {@link #linkAsync(String, Optional, Deadline)} for a re-provisioning: {@code failed} as for {@link #link}. */
     CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
-        CompletableFuture<DeviceLink> mine = provisioning(deviceId, modelId, failed).copy();
+        Joined pending = provisioning(deviceId, modelId, failed);
+        CompletableFuture<DeviceLink> mine = pending.result.copy();
         if (mine.isDone()) {
             return mine;
         }
-        return mine.orTimeout(Math.max(1, deadline.remainingNanos()), TimeUnit.NANOSECONDS)
-                .exceptionallyCompose(t -> {
-                    Throwable cause = Completion.cause(t);
-                    return CompletableFuture.failedFuture(cause instanceof TimeoutException
-                            ? stillRegistering(deviceId) : provisioningFailure(deviceId, cause));
-                });
+        BridgeException early = beforeTurn(deviceId, pending, deadline);
+        if (early != null) {
+            return CompletableFuture.failedFuture(early);
+        }
+        CompletableFuture<DeviceLink> answer = scheduler.within(mine, Duration.ofNanos(Math.max(1, deadline.remainingNanos())),
+                        () -> stillRegistering(deviceId, pending))
+                .exceptionallyCompose(t -> CompletableFuture.failedFuture(provisioningFailure(deviceId, Completion.cause(t))));
+        if (pending.flight() != null) {
+            pending.flight().waiters.add(new Waiter(mine, deadline));
+            if (mine.isDone()) {
+                pending.flight().waiters.removeIf(w -> w.mine == mine);
+            }
+        }
+        return answer;
     }
 
     /**
@@ -130,7 +140,7 @@ final class DeviceLinks implements AutoCloseable {
      * remember the refusal, so that the next calls are answered 403 without a hub or DPS round trip.
      */
     DeviceRefusedException refuse(String deviceId, DeviceLink link, String message) {
-        Refusal refusal = new Refusal(Refusal.Kind.REFUSED, options.refusalBackoff(), ticker.read(), message);
+        Refusal refusal = new Refusal(Verdict.REFUSED, options.refusalBackoff(), ticker.read(), message);
         if (!(refusal.window.isZero() || refusal.window.isNegative())) {
             refusals.put(deviceId, refusal);
         }
@@ -138,10 +148,40 @@ final class DeviceLinks implements AutoCloseable {
         return (DeviceRefusedException) refusal.firstException();
     }
 
-    /** The caller's budget ran out first; the registration goes on and serves its retry. */
-    private TryLaterException stillRegistering(String deviceId) {
+    /** The caller's budget ran out first; the registration goes on (or waits for its turn) and serves its retry. */
+    private TryLaterException stillRegistering(String deviceId, Joined pending) {
+        long untilTurn = pending.untilTurn(ticker.read());
+        Duration retryAfter = untilTurn > 0 ? afterTurn(untilTurn) : options.pendingRetryAfter();
         return new TryLaterException(503, "device " + deviceId + " is still being registered with DPS; retry in "
-                + options.pendingRetryAfter().toSeconds() + " s", options.pendingRetryAfter());
+                + retryAfter.toSeconds() + " s", retryAfter);
+    }
+
+    /**
+     * 503 at once when the registration's turn comes too late for this call: its turn plus one DPS round (DPS asks for
+     * about 3 s between register and poll) does not fit the budget left. Null when the call may as well wait.
+     */
+    private TryLaterException beforeTurn(String deviceId, Joined pending, Deadline deadline) {
+        long untilTurn = pending.untilTurn(ticker.read());
+        if (untilTurn <= 0 || untilTurn + options.pendingRetryAfter().toNanos() < deadline.remainingNanos()) {
+            return null;
+        }
+        Duration retryAfter = afterTurn(untilTurn);
+        if (pending.flight() != null && pending.flight().backingOff) {
+            return waitingForDps(deviceId, retryAfter);
+        }
+        return new TryLaterException(503, "device " + deviceId + " is queued for DPS registration (the bridge admits "
+                + options.registrationsPerMinute() + " a minute, BRIDGE_DPS_REGISTRATIONS_PER_MINUTE); retry in "
+                + retryAfter.toSeconds() + " s", retryAfter);
+    }
+
+    private static TryLaterException waitingForDps(String deviceId, Duration retryAfter) {
+        return new TryLaterException(503, "DPS asked the bridge to wait before registering device " + deviceId
+                + " again; retry in " + retryAfter.toSeconds() + " s", retryAfter);
+    }
+
+    /** When to retry for a registration whose turn is {@code untilTurn} away: its turn, then one DPS round. */
+    private Duration afterTurn(long untilTurn) {
+        return Duration.ofSeconds(BridgeException.wholeSeconds(Duration.ofNanos(untilTurn).plus(options.pendingRetryAfter())));
     }
 
     /** What a finished registration failed with, as the caller is answered. */
@@ -150,26 +190,41 @@ final class DeviceLinks implements AutoCloseable {
                 : new BridgeFaultException("provisioning device " + deviceId + " failed unexpectedly", cause);
     }
 
-    private CompletableFuture<DeviceLink> provisioning(String deviceId, Optional<String> modelId, DeviceLink failed) {
+    /** A caller's share of a registration: its outcome, and when it starts (its token's turn; 0 once under way). */
+    private record Joined(CompletableFuture<DeviceLink> result, Flight flight) {
+
+        static Joined done(CompletableFuture<DeviceLink> result) {
+            return new Joined(result, null);
+        }
+
+        /** How long until the registration's (next) turn, 0 when it is under way. */
+        long untilTurn(long nowNanos) {
+            return flight == null ? 0 : flight.untilTurn(nowNanos);
+        }
+    }
+
+    private Joined provisioning(String deviceId, Optional<String> modelId, DeviceLink failed) {
         while (true) {
             Flight running = inFlight.get(deviceId);
             if (running != null) {
                 if (failed == null || running.failed != null) {
-                    return running.result; // single flight: join the registration already under way
+                    return new Joined(running.result, running); // single flight: join the one under way
                 }
                 // A cold-cache flight may answer from the status lookup, which names the hub that just failed:
                 // make it a full registration, and check what it brings in case its lookup had already answered.
                 running.failed = failed;
-                return running.result.thenCompose(link -> serves(link, failed)
-                        ? CompletableFuture.completedFuture(link) : provisioning(deviceId, modelId, failed));
+                return new Joined(running.result.thenCompose(link -> serves(link, failed)
+                        ? CompletableFuture.completedFuture(link) : provisioning(deviceId, modelId, failed).result()),
+                        running);
             }
             DeviceLink current = links.getIfPresent(deviceId);
             if (current != null && serves(current, failed)) {
-                return CompletableFuture.completedFuture(current); // cached, or someone else re-provisioned it meanwhile
+                // cached, or someone else re-provisioned it meanwhile
+                return Joined.done(CompletableFuture.completedFuture(current));
             }
             Refusal refusal = refusals.getIfPresent(deviceId);
             if (refusal != null) {
-                return CompletableFuture.failedFuture(refusal.toException(ticker.read()));
+                return Joined.done(CompletableFuture.failedFuture(refusal.toException(ticker.read())));
             }
             Flight mine = new Flight(failed);
             if (inFlight.putIfAbsent(deviceId, mine) != null) {
@@ -180,10 +235,10 @@ final class DeviceLinks implements AutoCloseable {
             if (current != null && serves(current, failed)) {
                 inFlight.remove(deviceId, mine);
                 mine.result.complete(current);
-                return mine.result;
+                return Joined.done(mine.result);
             }
             start(deviceId, modelId, mine);
-            return mine.result;
+            return new Joined(mine.result, mine);
         }
     }
 
@@ -197,53 +252,105 @@ final class DeviceLinks implements AutoCloseable {
                 || (current != failed && (current.registered || !current.hub.name.equals(failed.hub.name)));
     }
 
+    /**
+     * Takes the registration's token: now (it starts on this thread, which only sends its first DPS request), at a
+     * later turn (a task on the scheduler then, and the flight waits in the queue with its place), or not at all when
+     * the turn is beyond the admission horizon (503 with the turn's Retry-After, nothing queued, nothing remembered).
+     */
     private void start(String deviceId, Optional<String> modelId, Flight flight) {
-        try {
-            registrations.execute(() -> register(deviceId, modelId, flight));
-        } catch (RejectedExecutionException e) {
+        long turn = provisioner.admit(options.admissionHorizon());
+        if (turn < 0) {
             inFlight.remove(deviceId, flight);
-            flight.result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration; retry in "
-                    + options.failureBackoff().toSeconds() + " s", options.failureBackoff()));
+            Duration retryAfter = afterTurn(-turn);
+            flight.result.completeExceptionally(new TryLaterException(503, "too many devices are waiting for DPS registration"
+                    + " (the bridge admits " + options.registrationsPerMinute() + " a minute, BRIDGE_DPS_REGISTRATIONS_PER_MINUTE);"
+                    + " retry in " + retryAfter.toSeconds() + " s", retryAfter));
+            return;
+        }
+        if (turn == 0) {
+            register(deviceId, modelId, flight);
+            return;
+        }
+        flight.startsAtNanos = ticker.read() + turn;
+        try {
+            scheduler.schedule(Duration.ofNanos(turn), () -> register(deviceId, modelId, flight));
+        } catch (RuntimeException e) {
+            settle(deviceId, flight, null, e); // the scheduler is shut down: the bridge is closing
         }
     }
 
-    /**
-     * On a registration thread. Publishes the outcome (cache or refusal memory) before releasing the waiters, and
-     * always releases them: whatever escapes (an Error included) must not leave a flight that nobody completes,
-     * or every call for the device would wait on it until the process restarts.
-     */
+    /** Starts the provisioning; whatever it ends with (an Error included) settles the flight. */
     private void register(String deviceId, Optional<String> modelId, Flight flight) {
+        flight.startsAtNanos = Long.MIN_VALUE;
+        CompletableFuture<DeviceLink> work;
+        try {
+            work = provisioner.provision(deviceId, modelId, flight::lookupAllowed,
+                    Deadline.after(ticker, options.registrationTimeout()), at -> nextTurn(deviceId, flight, at));
+        } catch (RuntimeException | Error e) {
+            work = CompletableFuture.failedFuture(e);
+        }
+        work.whenComplete((link, t) -> settle(deviceId, flight, link, t == null ? null : Completion.cause(t)));
+    }
+
+    /**
+     * Publishes the outcome (cache or refusal memory) before releasing the waiters, and always releases them:
+     * whatever escapes (an Error included) must not leave a flight that nobody completes, or every call for the
+     * device would wait on it until the process restarts.
+     */
+    private void settle(String deviceId, Flight flight, DeviceLink link, Throwable cause) {
         CompletableFuture<DeviceLink> result = flight.result;
-        Deadline deadline = Deadline.after(ticker, options.registrationTimeout());
         BridgeException failure = null;
         try {
-            DeviceLink link = provisioner.provision(deviceId, modelId, flight::lookupAllowed, deadline);
-            links.put(deviceId, link);
-            inFlight.remove(deviceId, flight);
-            result.complete(link);
-        } catch (DpsFailure f) {
-            Refusal refusal = refusal(deviceId, f);
-            if (!(refusal.window.isZero() || refusal.window.isNegative())) {
-                refusals.put(deviceId, refusal);
-            }
-            if (refusal.kind == Refusal.Kind.REFUSED) {
-                links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
+            if (cause == null) {
+                links.put(deviceId, link);
+                inFlight.remove(deviceId, flight);
+                result.complete(link);
+            } else if (cause instanceof DpsFailure f) {
+                Refusal refusal = refusal(deviceId, f);
+                if (!(refusal.window.isZero() || refusal.window.isNegative())) {
+                    refusals.put(deviceId, refusal);
+                }
+                if (refusal.verdict == Verdict.REFUSED) {
+                    links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
+                } else {
+                    forgetDeadLink(deviceId, flight.failed);
+                }
+                LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
+                        new Object[] {deviceId, f.detail()});
+                failure = refusal.firstException();
             } else {
+                LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", cause);
                 forgetDeadLink(deviceId, flight.failed);
+                failure = new BridgeFaultException(502,
+                        "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", cause);
             }
-            LOG.log(f.transientFailure() ? Level.INFO : Level.WARNING, "DPS registration of device {0} failed: {1}",
-                    new Object[] {deviceId, f.detail()});
-            failure = refusal.firstException();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "DPS registration of device " + deviceId + " failed unexpectedly", e);
-            forgetDeadLink(deviceId, flight.failed);
-            failure = new BridgeFaultException(502,
-                    "DPS answered the registration of device " + deviceId + " with something the bridge cannot use", e);
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, "settling the registration of device " + deviceId + " failed", e);
         } finally {
             if (!result.isDone()) {
                 inFlight.remove(deviceId, flight);
                 result.completeExceptionally(failure != null ? failure : new BridgeFaultException(502,
                         "the registration of device " + deviceId + " failed inside the bridge", null));
+            }
+        }
+    }
+
+    /**
+     * The registration backs off until {@code atNanos} (DPS's Retry-After, or its own back-off, and its token):
+     * callers whose budget cannot cover that plus a DPS round are answered now, 503 with a Retry-After from it, rather
+     * than at the end of their budget with a guess.
+     */
+    private void nextTurn(String deviceId, Flight flight, long atNanos) {
+        flight.backingOff = true;
+        flight.startsAtNanos = atNanos;
+        long now = ticker.read();
+        long untilTurn = atNanos - now;
+        for (Waiter w : flight.waiters) {
+            if (untilTurn + options.pendingRetryAfter().toNanos() >= w.deadline.remainingNanos()) {
+                flight.waiters.remove(w);
+                Duration retryAfter = afterTurn(untilTurn);
+                // completing the caller's own copy cancels its budget timer too
+                w.mine.completeExceptionally(waitingForDps(deviceId, retryAfter));
             }
         }
     }
@@ -258,21 +365,26 @@ final class DeviceLinks implements AutoCloseable {
         }
     }
 
-    /** Maps what DPS did to what the caller is told, now and during the back-off window. */
+    /** Maps a {@link DpsPolicy} verdict to what the caller is told, now and during the back-off window. */
     private Refusal refusal(String deviceId, DpsFailure f) {
-        return switch (f.kind) {
-            case REFUSED -> new Refusal(Refusal.Kind.REFUSED, options.refusalBackoff(), ticker.read(),
-                    "IoT Central refuses device " + deviceId + ": an operator blocked it or it awaits approval (" + f.detail() + ")");
-            case BAD_ID -> new Refusal(Refusal.Kind.BAD_ID, options.refusalBackoff(), ticker.read(),
+        long now = ticker.read();
+        return switch (f.verdict) {
+            case REFUSED -> new Refusal(Verdict.REFUSED, options.refusalBackoff(), now,
+                    "IoT Central refuses device " + deviceId + ": an operator blocked it, it awaits approval, or its "
+                            + "enrollment is disabled (" + f.detail() + ")");
+            case BAD_ID -> new Refusal(Verdict.BAD_ID, options.refusalBackoff(), now,
                     "DPS rejects the device id '" + deviceId + "' (" + f.detail() + ")");
-            case UNAUTHORIZED -> new Refusal(Refusal.Kind.GROUP_KEY, options.failureBackoff(), ticker.read(),
+            case KEY_REJECTED -> new Refusal(Verdict.KEY_REJECTED, options.failureBackoff(), now,
                     "DPS refuses the enrollment group key" + (options.secondaryKey().isPresent() ? "s" : "")
                             + " (" + f.detail() + "): check IOTC_GROUP_KEY and IOTC_ID_SCOPE");
-            case FAILED -> new Refusal(Refusal.Kind.FAULT, options.failureBackoff(), ticker.read(),
-                    "DPS could not assign device " + deviceId + " (" + f.detail() + ")");
-            case THROTTLED, TRANSIENT -> new Refusal(Refusal.Kind.TRANSIENT,
-                    f.retryAfter != null && !f.retryAfter.isZero() && !f.retryAfter.isNegative() ? f.retryAfter : options.failureBackoff(), ticker.read(),
+            case SCOPE_UNKNOWN -> new Refusal(Verdict.SCOPE_UNKNOWN, options.failureBackoff(), now,
+                    "DPS does not know the ID scope (" + f.detail() + "): check IOTC_ID_SCOPE (and IOTC_DPS_HOST)");
+            case THROTTLED, TRANSIENT -> new Refusal(f.verdict,
+                    f.usableRetryAfter() != null ? f.usableRetryAfter() : options.failureBackoff(), now,
                     "DPS could not register device " + deviceId + " yet (" + f.detail() + ")");
+            // BROKEN, and (never made: DpsFailure refuses them) the verdicts that are not failures
+            default -> new Refusal(Verdict.BROKEN, options.failureBackoff(), now,
+                    "DPS could not assign device " + deviceId + " (" + f.detail() + ")");
         };
     }
 
@@ -288,10 +400,15 @@ final class DeviceLinks implements AutoCloseable {
 
     @Override
     public void close() {
-        registrations.shutdownNow();
+        provisioner.close();
     }
 
-    /** One registration under way, joined by every caller that needs the device meanwhile. */
+    /** Requests the provisioner's DPS client has on the wire (tests move fake time only while DPS is quiet). */
+    int dpsRequestsInFlight() {
+        return provisioner.dpsRequestsInFlight();
+    }
+
+    /** One registration under way (or queued for its turn), joined by every caller that needs the device meanwhile. */
     private static final class Flight {
 
         final CompletableFuture<DeviceLink> result = new CompletableFuture<>();
@@ -300,6 +417,12 @@ final class DeviceLinks implements AutoCloseable {
          * name that hub again, so only a full registration may answer. Null for a cold-cache flight.
          */
         volatile DeviceLink failed;
+        /** When its token's (or its next attempt's) turn comes, on the ticker; {@code Long.MIN_VALUE} while under way. */
+        volatile long startsAtNanos = Long.MIN_VALUE;
+        /** Whether its turn is a DPS back-off (429/5xx) rather than a place in the admission queue: for the message. */
+        volatile boolean backingOff;
+        /** Callers waiting with a budget (linkAsync), to be answered early when a back-off outlasts it. */
+        final Queue<Waiter> waiters = new ConcurrentLinkedQueue<>();
 
         Flight(DeviceLink failed) {
             this.failed = failed;
@@ -308,32 +431,38 @@ final class DeviceLinks implements AutoCloseable {
         boolean lookupAllowed() {
             return failed == null;
         }
+
+        /** How long until its turn, 0 while under way (no subtraction from the sentinel: it would overflow). */
+        long untilTurn(long nowNanos) {
+            long at = startsAtNanos;
+            return at == Long.MIN_VALUE ? 0 : at - nowNanos;
+        }
+    }
+
+    /** A caller waiting on a flight: its own copy of the result, and its budget. */
+    private record Waiter(CompletableFuture<DeviceLink> mine, Deadline deadline) {
     }
 
     /** A remembered refusal: what to answer until the window ends. */
-    private record Refusal(Kind kind, Duration window, long sinceNanos, String message) {
-
-        enum Kind { REFUSED, BAD_ID, GROUP_KEY, FAULT, TRANSIENT }
+    private record Refusal(Verdict verdict, Duration window, long sinceNanos, String message) {
 
         /** The answer to the call whose registration failed: a transient failure is a 503 like any outage. */
         BridgeException firstException() {
-            return switch (kind) {
-                case TRANSIENT -> new TryLaterException(503, message, Duration.ofSeconds(BridgeException.wholeSeconds(window)));
-                default -> toException(sinceNanos);
-            };
+            return verdict.transientFailure()
+                    ? new TryLaterException(503, message, Duration.ofSeconds(BridgeException.wholeSeconds(window)))
+                    : toException(sinceNanos);
         }
 
-        /** The answer during the window: 403/400/5xx as first, and 429 "slow down" for a transient failure. */
+        /** The answer during the window: the verdict's status, and 429 "slow down" for a transient failure. */
         BridgeException toException(long nowNanos) {
             Duration left = Duration.ofSeconds(BridgeException.wholeSeconds(window.minusNanos(nowNanos - sinceNanos)));
-            return switch (kind) {
+            return switch (verdict) {
                 case REFUSED -> new DeviceRefusedException(message, left);
                 case BAD_ID -> new BadInputException(400, message);
-                case GROUP_KEY -> new BridgeFaultException(500, message, null); // the operator's configuration
-                case FAULT -> new BridgeFaultException(502, message, null);     // DPS's answer
-                case TRANSIENT -> new TryLaterException(429, message + "; retry in " + left.toSeconds() + " s", left);
+                case THROTTLED, TRANSIENT -> new TryLaterException(429, message + "; retry in " + left.toSeconds() + " s", left);
+                // KEY_REJECTED, SCOPE_UNKNOWN: 500, the operator's configuration; BROKEN: 502, DPS's answer
+                default -> new BridgeFaultException(verdict.status, message, null);
             };
         }
-
     }
 }

@@ -3,13 +3,22 @@ package dev.iotcbridge.iot;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.iotcbridge.iot.DpsFailure.Kind;
+import dev.iotcbridge.iot.DpsPolicy.Ask;
+import dev.iotcbridge.iot.DpsPolicy.Verdict;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -19,31 +28,56 @@ import okhttp3.Response;
 import okhttp3.ResponseBody;
 
 /**
- * The DPS device API over REST (reference §3), not Microsoft's SDK client: the SDK sends the model id payload as a
- * string, clamps polls to 2-5 s, sets no timeouts, leaks a thread per client and hides status codes (§5.d), and the
- * failure policy needs all of those right. Runs only on registration threads, never on a webhook's thread.
+ * The DPS device API over REST (docs/azure-protocol.md §2), not Microsoft's SDK client: the SDK sends the model id
+ * payload as a string, clamps polls to 2-5 s, sets no timeouts, leaks a thread per client and hides status codes, and
+ * the failure policy needs all of those right.
+ *
+ * <p>Asynchronous: each request is an OkHttp {@code enqueue} (OkHttp rather than the hubs' {@code PooledHttpClient}:
+ * it keeps the JVM's TLS with host-name checking for DPS as it was, per-call timeouts, and the interceptors the fuzz
+ * targets answer DPS with), and each wait between register and poll is a task on the injected {@link Scheduler}, so
+ * a registration holds a thread only while a request is on the wire, never while it waits out DPS's Retry-After.
+ * What an answer means is {@link DpsPolicy}'s to decide; this class reads answers and carries verdicts out.
  */
-final class DpsClient {
+final class DpsClient implements AutoCloseable {
 
     /** Where DPS put the device: {@code assignedHub} is host[:port], exactly as the hub token must be signed. */
     record Assignment(String assignedHub, String deviceId) {
     }
 
+    /**
+     * DPS allows 5 operation polls per 10 s per device (Azure subscription and service limits, "IoT Hub Device
+     * Provisioning Service limits"; docs/azure-protocol.md §2): a registration polls as DPS's Retry-After asks, but
+     * never a sixth time within 10 s of its fifth-last poll. Per device, so the registration keeps its own count: it is
+     * the only one polling for its device (single flight). Not the registration quota: polls are not operations.
+     */
+    static final int POLLS_PER_WINDOW = 5;
+    static final Duration POLL_WINDOW = Duration.ofSeconds(10);
+    /**
+     * DPS requests on the wire at once (OkHttp's default is 5 per host, which would queue a burst of 50 new devices
+     * behind one another); each holds one dispatcher thread for its round trip only.
+     */
+    static final int MAX_REQUESTS = 64;
+
     private static final MediaType JSON = MediaType.get("application/json; charset=utf-8");
     private static final int MAX_ERROR_BODY = 16 * 1024;
 
     private final OkHttpClient http;
+    private final ExecutorService dispatcherThreads;
     private final IotOptions options;
     private final InstantSource clock;
-    private final Sleeper sleeper;
+    private final Scheduler scheduler;
     private final ObjectMapper json;
     private final HttpUrl scope;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
-    DpsClient(OkHttpClient http, IotOptions options, InstantSource clock, Sleeper sleeper, ObjectMapper json) {
-        this.http = http;
+    /**
+     * @param http the client whose connections, timeouts and TLS DPS is called with; this client adds its own
+     *             dispatcher (and closes it), so the caller's stays as it was
+     */
+    DpsClient(OkHttpClient http, IotOptions options, InstantSource clock, Scheduler scheduler, ObjectMapper json) {
         this.options = options;
         this.clock = clock;
-        this.sleeper = sleeper;
+        this.scheduler = scheduler;
         this.json = json;
         HttpUrl base = HttpUrl.parse(options.scheme() + "://" + options.dpsHost() + "/");
         if (base == null || !base.encodedPath().equals("/")) {
@@ -51,88 +85,143 @@ final class DpsClient {
                     "IOTC_DPS_HOST must be host[:port], e.g. global.azure-devices-provisioning.net, was '" + options.dpsHost() + "'");
         }
         this.scope = base.newBuilder().addPathSegment(options.idScope()).build();
+        // daemon threads, gone after a minute idle: an idle bridge holds none, and none keeps the JVM alive
+        this.dispatcherThreads = new ThreadPoolExecutor(0, MAX_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                new DefaultThreadFactory("iotc-dps-http", true));
+        Dispatcher dispatcher = new Dispatcher(dispatcherThreads);
+        dispatcher.setMaxRequests(MAX_REQUESTS);
+        dispatcher.setMaxRequestsPerHost(MAX_REQUESTS);
+        this.http = http.newBuilder().dispatcher(dispatcher).build();
     }
 
     /**
-     * Registration status lookup (§3.1): {@code POST /{scope}/registrations/{id}} answers the current assignment of a
-     * device DPS already knows in one round trip, where a registration costs a PUT and at least one poll about 3 s
-     * later. Worth it on a cold cache (every cold start of the function), wrong after a hub failure: it would return
-     * the hub that just failed.
+     * Registration status lookup: {@code POST /{scope}/registrations/{id}} answers the current assignment of a device
+     * DPS already knows in one round trip, where a registration costs a PUT and at least one poll about 3 s later.
+     * Worth it on a cold cache (every cold start of the function), wrong after a hub failure: it would return the hub
+     * that just failed.
      *
-     * @return the assignment, or empty when DPS knows the device but has not assigned it
-     * @throws DpsFailure when DPS answers an error (404 for a device it never saw): the caller then registers
+     * @return the assignment, or empty when DPS does not know the device or has not assigned it; fails with a
+     *         {@link DpsFailure} for any other verdict (the caller decides whether a registration should follow)
      */
-    Optional<Assignment> lookup(String registrationId, byte[] key, Deadline deadline) throws DpsFailure {
+    CompletableFuture<Optional<Assignment>> lookup(String registrationId, byte[] key, Deadline deadline) {
         ObjectNode body = json.createObjectNode().put("registrationId", registrationId);
         Request request = request(registrationUrl(registrationId).build(), key, registrationId)
                 .post(RequestBody.create(bytes(body), JSON)).build();
-        Reply reply = execute(request, deadline);
-        if (reply.status != 200) {
-            throw reply.failure("registration lookup");
-        }
-        return assigned(reply.body, true); // a bare DeviceRegistrationResult, no operation wrapper: its own status decides
+        return execute(request, deadline).thenApply(reply -> {
+            // a bare DeviceRegistrationResult, no operation wrapper: its own status and errorCode decide
+            String status = reply.body.path("status").asText("");
+            Verdict v = DpsPolicy.decide(Ask.LOOKUP, reply.status, reply.errorCode, status);
+            return switch (v) {
+                case ASSIGNED -> assigned(reply.body);
+                case UNKNOWN_DEVICE -> Optional.<Assignment>empty();
+                default -> throw new CompletionFailure(reply.failure(v, "registration lookup"));
+            };
+        }).exceptionallyCompose(DpsClient::unwrap);
     }
 
     /**
-     * Registers the device ({@code PUT .../register}) and polls the operation until DPS assigns it, waiting what DPS
-     * asks in Retry-After between polls (through the injected sleeper).
+     * Registers the device ({@code PUT .../register}) and polls the operation until DPS assigns it, each poll a task
+     * on the scheduler after what DPS asks in Retry-After.
      */
-    Assignment register(String registrationId, byte[] key, Optional<String> modelId, Deadline deadline) throws DpsFailure {
+    CompletableFuture<Assignment> register(String registrationId, byte[] key, Optional<String> modelId, Deadline deadline) {
         ObjectNode body = json.createObjectNode().put("registrationId", registrationId);
         // payload is a JSON object (IoT Central reads modelId from it to pick the device template), left out
         // entirely when no model id is known.
         modelId.ifPresent(m -> body.putObject("payload").put("modelId", m));
         Request put = request(registrationUrl(registrationId).addPathSegment("register").build(), key, registrationId)
                 .put(RequestBody.create(bytes(body), JSON)).build();
-        Reply reply = execute(put, deadline);
-        for (int polls = 0; ; polls++) {
-            if (reply.status != 200 && reply.status != 202) {
-                throw reply.failure("registration");
+        PollWindow window = new PollWindow();
+        return execute(put, deadline).thenCompose(reply -> follow(Ask.REGISTER, reply, registrationId, key, deadline, window));
+    }
+
+    /** Requests on the wire now: tests move fake time only while DPS is quiet. */
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    @Override
+    public void close() {
+        dispatcherThreads.shutdownNow();
+    }
+
+    /** One answer of a register or a poll: done, failed, or the next poll scheduled. */
+    private CompletableFuture<Assignment> follow(Ask ask, Reply reply, String registrationId, byte[] key, Deadline deadline,
+                                                 PollWindow polls) {
+        String status = reply.body.path("status").asText("");
+        Verdict v = DpsPolicy.decide(ask, reply.status, reply.errorCode, status);
+        String what = ask == Ask.REGISTER ? "registration" : "operation poll";
+        switch (v) {
+            case ASSIGNED -> {
+                // the operation's status already says assigned; the state's own status is not required
+                return assigned(reply.body.path("registrationState")).map(CompletableFuture::completedFuture)
+                        .orElseGet(() -> failed(new DpsFailure(Verdict.BROKEN, 0, 0, null, "DPS answered assigned without a hub", null)));
             }
-            String status = reply.body.path("status").asText("");
-            switch (status) {
-                case "assigned" -> {
-                    // the operation's status already says assigned; the state's own status is not required
-                    return assigned(reply.body.path("registrationState"), false).orElseThrow(() -> new DpsFailure(Kind.FAILED,
-                            0, 0, null, "DPS answered assigned without a hub", null));
+            case ASSIGNING -> {
+                String operationId = reply.body.path("operationId").asText("");
+                if (operationId.isEmpty()) {
+                    return failed(new DpsFailure(Verdict.BROKEN, reply.status, 0, null, "DPS answered " + status + " without an operationId", null));
                 }
-                case "assigning", "unassigned" -> {
-                    // still working: poll below
+                if (polls.count() >= options.maxPolls()) {
+                    return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, null, "still " + status + " after " + polls.count() + " polls", null));
                 }
-                case "failed" -> {
-                    JsonNode state = reply.body.path("registrationState");
-                    int code = state.path("errorCode").asInt(0);
-                    // 400209: "waiting for approval by an operator or blocked by an operator" (IoT Central)
-                    throw new DpsFailure(code == 400209 ? Kind.REFUSED : Kind.FAILED, 0, code, null, "status failed", null);
+                // a Retry-After of 0 is no guidance: honoured, it would poll in a loop
+                Duration asked = reply.retryAfter != null && !reply.retryAfter.isZero() ? reply.retryAfter : options.pollInterval();
+                Duration wait = polls.wait(asked, deadline.ticker().read());
+                if (!deadline.allows(wait)) {
+                    return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, wait, "still " + status + " when the registration time ran out", null));
                 }
-                case "disabled" -> throw new DpsFailure(Kind.REFUSED, 0, 0, null, "status disabled", null);
-                default -> throw new DpsFailure(Kind.FAILED, reply.status, 0, null,
-                        "unexpected registration status '" + status + "'", null);
+                // The Location header of a real 202 points at .../register, not at the operation: build the URL ourselves.
+                HttpUrl pollUrl = registrationUrl(registrationId).addPathSegment("operations").addPathSegment(operationId).build();
+                return scheduler.after(wait)
+                        .thenCompose(ignored -> {
+                            polls.polled(deadline.ticker().read());
+                            return execute(request(pollUrl, key, registrationId).get().build(), deadline);
+                        })
+                        .thenCompose(next -> follow(Ask.POLL, next, registrationId, key, deadline, polls));
             }
-            String operationId = reply.body.path("operationId").asText("");
-            if (operationId.isEmpty()) {
-                throw new DpsFailure(Kind.FAILED, reply.status, 0, null, "DPS answered " + status + " without an operationId", null);
+            default -> {
+                if (reply.status != 200 && reply.status != 202) {
+                    return failed(reply.failure(v, what));
+                }
+                // a failed operation has no HTTP failure to show: its status and errorCode are the detail
+                boolean documented = status.equals("failed") || status.equals("disabled");
+                return failed(documented
+                        ? new DpsFailure(v, 0, reply.errorCode, reply.retryAfter, "status " + status, null)
+                        : new DpsFailure(v, reply.status, reply.errorCode, null, "unexpected registration status '" + status + "'", null));
             }
-            if (polls >= options.maxPolls()) {
-                throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "still " + status + " after " + polls + " polls", null);
-            }
-            Duration wait = reply.retryAfter != null ? reply.retryAfter : options.pollInterval();
-            if (!deadline.allows(wait)) {
-                throw new DpsFailure(Kind.TRANSIENT, 0, 0, wait, "still " + status + " when the registration time ran out", null);
-            }
-            pause(wait);
-            // The Location header of a real 202 points at .../register, not at the operation: build the URL ourselves.
-            Request poll = request(registrationUrl(registrationId).addPathSegment("operations").addPathSegment(operationId)
-                    .build(), key, registrationId).get().build();
-            reply = execute(poll, deadline);
         }
     }
 
-    private Optional<Assignment> assigned(JsonNode state, boolean requireStatus) {
+    /** One registration's polls: how many, and when the last {@link #POLLS_PER_WINDOW} went out (on the ticker). */
+    private static final class PollWindow {
+
+        private final long[] recent = new long[POLLS_PER_WINDOW];
+        private int count;
+
+        int count() {
+            return count;
+        }
+
+        /** What DPS asked, or longer when a poll then would be the sixth within 10 s. */
+        Duration wait(Duration asked, long nowNanos) {
+            if (count < POLLS_PER_WINDOW) {
+                return asked;
+            }
+            long fifthLast = recent[count % POLLS_PER_WINDOW];
+            long allowed = fifthLast + POLL_WINDOW.toNanos() - nowNanos;
+            return allowed > asked.toNanos() ? Duration.ofNanos(allowed) : asked;
+        }
+
+        void polled(long nowNanos) {
+            recent[count % POLLS_PER_WINDOW] = nowNanos;
+            count++;
+        }
+    }
+
+    private static Optional<Assignment> assigned(JsonNode state) {
         String hub = state.path("assignedHub").asText("");
         String deviceId = state.path("deviceId").asText("");
-        boolean statusOk = !requireStatus || "assigned".equals(state.path("status").asText(""));
-        if (!statusOk || hub.isEmpty() || deviceId.isEmpty()) {
+        if (hub.isEmpty() || deviceId.isEmpty()) {
             return Optional.empty();
         }
         return Optional.of(new Assignment(hub, deviceId));
@@ -141,7 +230,7 @@ final class DpsClient {
     private HttpUrl.Builder registrationUrl(String registrationId) {
         return scope.newBuilder()
                 .addPathSegment("registrations")
-                .addEncodedPathSegment(HubEndpoint.encodedId(registrationId)) // reference §2.3: ':' travels as %3A
+                .addEncodedPathSegment(HubEndpoint.encodedId(registrationId)) // ':' travels as %3A
                 .setQueryParameter("api-version", options.dpsApiVersion());
     }
 
@@ -153,54 +242,97 @@ final class DpsClient {
                 .header("Accept", "application/json");
     }
 
-    private Reply execute(Request request, Deadline deadline) throws DpsFailure {
+    /**
+     * One request, enqueued. Completes on OkHttp's dispatcher thread, where whatever follows (the next request, a
+     * scheduled wait) is set up before the request counts as finished, so that {@link #inFlight} never shows a quiet
+     * DPS while a registration is between two steps.
+     */
+    private CompletableFuture<Reply> execute(Request request, Deadline deadline) {
         long remaining = deadline.remainingNanos();
         if (remaining <= 0) {
-            throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "registration time ran out", null);
+            return failed(new DpsFailure(Verdict.TRANSIENT, 0, 0, null, "registration time ran out", null));
         }
+        CompletableFuture<Reply> result = new CompletableFuture<>();
         Call call = http.newCall(request);
         call.timeout().timeout(remaining, TimeUnit.NANOSECONDS);
-        try (Response response = call.execute()) {
-            Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), clock.instant());
-            ResponseBody body = response.body();
-            String text;
-            try {
-                text = response.isSuccessful() ? body.string() : response.peekBody(MAX_ERROR_BODY).string();
-            } catch (IOException cut) {
-                if (response.isSuccessful()) {
-                    // The connection dropped half-way through the answer: a transport failure like any other, and DPS
-                    // registration is idempotent, so retry. Not a malformed answer, which retrying would not fix.
-                    throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "DPS connection dropped during its answer ("
-                            + cut.getClass().getSimpleName() + ")", cut);
+        inFlight.incrementAndGet();
+        try {
+            call.enqueue(new Callback() {
+                @Override
+                public void onFailure(Call c, IOException e) {
+                    try {
+                        result.completeExceptionally(new DpsFailure(DpsPolicy.unreachable(), 0, 0, null,
+                                "DPS unreachable (" + e.getClass().getSimpleName() + ")", e));
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
                 }
-                text = ""; // an error answer cut short still has its status
-            }
-            JsonNode tree;
-            try {
-                tree = text.isBlank() ? json.createObjectNode() : json.readTree(text);
-            } catch (IOException unreadable) {
-                if (response.isSuccessful()) {
-                    throw new DpsFailure(Kind.FAILED, response.code(), 0, retryAfter, "unreadable DPS answer", unreadable);
+
+                @Override
+                public void onResponse(Call c, Response response) {
+                    try {
+                        Reply reply;
+                        try (response) {
+                            reply = read(response);
+                        } catch (DpsFailure f) {
+                            result.completeExceptionally(f);
+                            return;
+                        } catch (RuntimeException | Error e) {
+                            result.completeExceptionally(e);
+                            return;
+                        }
+                        result.complete(reply);
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
                 }
-                tree = json.createObjectNode(); // an error body that is not JSON still has a status
-            }
-            int errorCode = tree.path("errorCode").asInt(0);
-            if (errorCode == 0) {
-                errorCode = parseInt(response.header("x-ms-error-code"));
-            }
-            return new Reply(response.code(), tree, retryAfter, errorCode);
-        } catch (IOException e) {
-            throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "DPS unreachable (" + e.getClass().getSimpleName() + ")", e);
+            });
+        } catch (RuntimeException e) {
+            inFlight.decrementAndGet(); // the dispatcher is shut down: the bridge is closing
+            result.completeExceptionally(new DpsFailure(Verdict.TRANSIENT, 0, 0, null, "DPS client closed", e));
         }
+        return result;
     }
 
-    private void pause(Duration wait) throws DpsFailure {
+    private Reply read(Response response) throws DpsFailure {
+        Duration retryAfter = RetryAfter.parse(response.header("Retry-After"), clock.instant());
+        ResponseBody body = response.body();
+        String text;
         try {
-            sleeper.sleep(wait);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DpsFailure(Kind.TRANSIENT, 0, 0, null, "interrupted while waiting for DPS", e);
+            text = response.isSuccessful() ? body.string() : response.peekBody(MAX_ERROR_BODY).string();
+        } catch (IOException cut) {
+            if (response.isSuccessful()) {
+                // The connection dropped half-way through the answer: a transport failure like any other, and DPS
+                // registration is idempotent, so retry. Not a malformed answer, which retrying would not fix.
+                throw new DpsFailure(DpsPolicy.unreachable(), 0, 0, null, "DPS connection dropped during its answer ("
+                        + cut.getClass().getSimpleName() + ")", cut);
+            }
+            text = ""; // an error answer cut short still has its status
         }
+        JsonNode tree;
+        try {
+            tree = text.isBlank() ? json.createObjectNode() : json.readTree(text);
+        } catch (IOException unreadable) {
+            if (response.isSuccessful()) {
+                throw new DpsFailure(Verdict.BROKEN, response.code(), 0, retryAfter, "unreadable DPS answer", unreadable);
+            }
+            tree = json.createObjectNode(); // an error body that is not JSON still has a status
+        }
+        if (!tree.isObject()) {
+            if (response.isSuccessful()) {
+                throw new DpsFailure(Verdict.BROKEN, response.code(), 0, retryAfter, "DPS answered JSON that is not an object", null);
+            }
+            tree = json.createObjectNode();
+        }
+        // the error body's code, else the failed registration state's, else the header's
+        int errorCode = code(tree.path("errorCode"));
+        if (errorCode == 0) {
+            errorCode = code(tree.path("registrationState").path("errorCode"));
+        }
+        if (errorCode == 0) {
+            errorCode = parseInt(response.header("x-ms-error-code"));
+        }
+        return new Reply(response.code(), tree, retryAfter, errorCode);
     }
 
     private byte[] bytes(ObjectNode body) {
@@ -209,6 +341,10 @@ final class DpsClient {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    private static int code(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : n.isTextual() ? parseInt(n.asText()) : 0;
     }
 
     private static int parseInt(String s) {
@@ -222,17 +358,29 @@ final class DpsClient {
         }
     }
 
+    private static <T> CompletableFuture<T> failed(DpsFailure f) {
+        return CompletableFuture.failedFuture(f);
+    }
+
+    /** A {@link DpsFailure} thrown inside a stage, so that the future fails with the DpsFailure itself. */
+    private static final class CompletionFailure extends RuntimeException {
+        final DpsFailure failure;
+
+        CompletionFailure(DpsFailure failure) {
+            super(failure.getMessage(), failure, false, false);
+            this.failure = failure;
+        }
+    }
+
+    private static <T> CompletableFuture<T> unwrap(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return CompletableFuture.failedFuture(c instanceof CompletionFailure f ? f.failure : c);
+    }
+
     private record Reply(int status, JsonNode body, Duration retryAfter, int errorCode) {
 
-        DpsFailure failure(String what) {
-            Kind kind = switch (status) {
-                case 401 -> Kind.UNAUTHORIZED;
-                case 403 -> Kind.REFUSED;
-                case 400 -> errorCode == 400004 ? Kind.BAD_ID : Kind.FAILED;
-                case 429 -> Kind.THROTTLED;
-                default -> status >= 500 ? Kind.TRANSIENT : Kind.FAILED;
-            };
-            return new DpsFailure(kind, status, errorCode, retryAfter, what + " answered " + status, null);
+        DpsFailure failure(Verdict v, String what) {
+            return new DpsFailure(v, status, errorCode, retryAfter, what + " answered " + status, null);
         }
     }
 }

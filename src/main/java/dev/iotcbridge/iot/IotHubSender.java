@@ -81,8 +81,8 @@ public final class IotHubSender implements TelemetrySender {
         PooledHttpClient hubHttp = new PooledHttpClient(loops, b.hubTrust, options.connectTimeout(),
                 options.maxIdleConnections(), Duration.ofMinutes(2), MAX_ERROR_BODY);
         this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
-        DpsClient dps = new DpsClient(http, options, clock, sleeper, json);
-        this.links = new DeviceLinks(new Provisioner(dps, options, sleeper), options, ticker);
+        DpsClient dps = new DpsClient(http, options, clock, scheduler, json);
+        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker), options, ticker, scheduler);
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
         this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();

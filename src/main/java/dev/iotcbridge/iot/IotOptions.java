@@ -16,7 +16,10 @@ import java.util.Optional;
  *
  * @param registrationTimeout   how long one provisioning (lookup, register, polls, DPS retries) may run in the
  *                              background; it may outlive the webhook call that started it and serve its retry
- * @param registrationQueue     most registrations that may wait for one of the {@code maxRegistrations} slots
+ * @param registrationsPerMinute DPS admission: provisioning attempts started per minute (the token bucket's rate)
+ * @param registrationBurst     DPS admission: attempts that may start at once (the bucket's size)
+ * @param admissionHorizon      how far ahead a registration may be queued for its token; a device whose turn is
+ *                              further away is answered 503 with that turn's Retry-After and not queued
  * @param failureBackoff        how long a registration that failed for a transient reason (DPS 429/5xx/unreachable)
  *                              is remembered when DPS gives no Retry-After
  * @param pendingRetryAfter     Retry-After answered when a registration is still running as the call's budget ends;
@@ -42,11 +45,12 @@ public record IotOptions(
         boolean allowHttp,
         long deviceCacheSize,
         Duration deviceCacheExpiry,
-        int maxRegistrations,
+        int registrationsPerMinute,
+        int registrationBurst,
         Duration refusalBackoff,
         Duration tokenTtl,
         Duration registrationTimeout,
-        int registrationQueue,
+        Duration admissionHorizon,
         Duration failureBackoff,
         Duration pendingRetryAfter,
         Duration pollInterval,
@@ -60,11 +64,15 @@ public record IotOptions(
 
     /** A registration is PUT plus polls ~3 s apart; one that needs more than a minute is not going to finish. */
     public static final Duration REGISTRATION_TIMEOUT = Duration.ofSeconds(60);
-    /** Devices that may wait for a registration slot after a cold start, before callers get 503. */
-    public static final int REGISTRATION_QUEUE = 1_000;
+    /**
+     * A registration queued further ahead than a minute would come after most senders gave up retrying; at the
+     * default rate the queue holds the burst plus a minute of registrations.
+     */
+    public static final Duration ADMISSION_HORIZON = Duration.ofSeconds(60);
     public static final Duration FAILURE_BACKOFF = Duration.ofSeconds(5);
     /** DPS's own usual Retry-After between polls. */
     public static final Duration PENDING_RETRY_AFTER = Duration.ofSeconds(3);
+    /** Between polls when DPS gives no Retry-After; {@link DpsClient} also keeps DPS's 5 polls per 10 s per device. */
     public static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
     public static final int MAX_POLLS = 30;
     public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(3);
@@ -89,7 +97,8 @@ public record IotOptions(
         b.allowHttp = s.allowHttp();
         b.deviceCacheSize = s.deviceCacheSize();
         b.deviceCacheExpiry = s.deviceCacheExpiry();
-        b.maxRegistrations = s.maxRegistrations();
+        b.registrationsPerMinute = s.registrationsPerMinute();
+        b.registrationBurst = s.registrationBurst();
         b.refusalBackoff = s.refusalBackoff();
         b.tokenTtl = s.tokenTtl();
         b.reprovisionWindow = s.reprovisionWindow();
@@ -109,10 +118,6 @@ public record IotOptions(
         return toBuilder().registrationTimeout(d).build();
     }
 
-    public IotOptions withRegistrationQueue(int n) {
-        return toBuilder().registrationQueue(n).build();
-    }
-
     /**
      * Named setters for the tuning values (the settings-derived values come from {@link #from(Settings)}). Starts
      * from given options, or from the named defaults inside {@code from}.
@@ -127,11 +132,12 @@ public record IotOptions(
         private boolean allowHttp;
         private long deviceCacheSize;
         private Duration deviceCacheExpiry;
-        private int maxRegistrations;
+        private int registrationsPerMinute;
+        private int registrationBurst;
         private Duration refusalBackoff;
         private Duration tokenTtl;
         private Duration registrationTimeout = REGISTRATION_TIMEOUT;
-        private int registrationQueue = REGISTRATION_QUEUE;
+        private Duration admissionHorizon = ADMISSION_HORIZON;
         private Duration failureBackoff = FAILURE_BACKOFF;
         private Duration pendingRetryAfter = PENDING_RETRY_AFTER;
         private Duration pollInterval = POLL_INTERVAL;
@@ -156,11 +162,12 @@ public record IotOptions(
             allowHttp = o.allowHttp;
             deviceCacheSize = o.deviceCacheSize;
             deviceCacheExpiry = o.deviceCacheExpiry;
-            maxRegistrations = o.maxRegistrations;
+            registrationsPerMinute = o.registrationsPerMinute;
+            registrationBurst = o.registrationBurst;
             refusalBackoff = o.refusalBackoff;
             tokenTtl = o.tokenTtl;
             registrationTimeout = o.registrationTimeout;
-            registrationQueue = o.registrationQueue;
+            admissionHorizon = o.admissionHorizon;
             failureBackoff = o.failureBackoff;
             pendingRetryAfter = o.pendingRetryAfter;
             pollInterval = o.pollInterval;
@@ -178,8 +185,18 @@ public record IotOptions(
             return this;
         }
 
-        public Builder registrationQueue(int n) {
-            registrationQueue = n;
+        public Builder registrationsPerMinute(int n) {
+            registrationsPerMinute = n;
+            return this;
+        }
+
+        public Builder registrationBurst(int n) {
+            registrationBurst = n;
+            return this;
+        }
+
+        public Builder admissionHorizon(Duration d) {
+            admissionHorizon = Objects.requireNonNull(d);
             return this;
         }
 
@@ -235,8 +252,8 @@ public record IotOptions(
 
         public IotOptions build() {
             return new IotOptions(idScope, primaryKey, secondaryKey, dpsHost, dpsApiVersion, hubApiVersion, allowHttp,
-                    deviceCacheSize, deviceCacheExpiry, maxRegistrations, refusalBackoff, tokenTtl,
-                    registrationTimeout, registrationQueue, failureBackoff, pendingRetryAfter, pollInterval, maxPolls,
+                    deviceCacheSize, deviceCacheExpiry, registrationsPerMinute, registrationBurst, refusalBackoff,
+                    tokenTtl, registrationTimeout, admissionHorizon, failureBackoff, pendingRetryAfter, pollInterval, maxPolls,
                     connectTimeout, readTimeout, maxIdleConnections, retryBase, retryCap, reprovisionWindow);
         }
     }

@@ -1,27 +1,48 @@
 package dev.iotcbridge.iot;
 
-import dev.iotcbridge.iot.DpsFailure.Kind;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.iotcbridge.error.Completion;
+import dev.iotcbridge.iot.DpsPolicy.Verdict;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.random.RandomGenerator;
 
 /**
  * Provisions one device through DPS: derives its key, finds or makes its assignment, and returns the link the hub
- * client sends with. Runs on a registration thread (see {@link DeviceLinks}), so its waits (DPS's Retry-After
- * between polls, back-off after DPS 429/5xx) never block a webhook beyond the caller's own budget.
+ * client sends with. Asynchronous: its waits (DPS's Retry-After between polls, back-off after DPS 429/5xx) are tasks
+ * on the injected {@link Scheduler}, so a provisioning that waits holds no thread.
+ *
+ * <p>Owns DPS admission: one {@link TokenBucket} that every provisioning attempt takes a token from (the first one
+ * through {@link #admit}, each retry after a 429/5xx here), sized from DPS's documented rate limits (Azure
+ * subscription and service limits, "IoT Hub Device Provisioning Service limits":
+ * https://learn.microsoft.com/azure/azure-resource-manager/management/azure-subscription-service-limits#iot-hub-device-provisioning-service-limits,
+ * and docs/azure-protocol.md §2): 1,000 operations and 1,000 device registrations per minute per DPS, where every
+ * API call is an operation and the operation polls are not (they have their own limit of 5 per 10 s per device,
+ * which {@link DpsClient#POLLS_PER_WINDOW} keeps). One attempt is at most two operations (a status lookup and a
+ * register), so the token is per attempt and the default rate leaves the quota room for every other instance of the
+ * bridge and for devices that provision directly. Polls take no token: DPS does not count them as operations, and
+ * a poll that waited for a token would only make the registration it belongs to miss its Retry-After.
  */
-final class Provisioner {
+final class Provisioner implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Provisioner.class.getName());
+    /** The first DPS back-off ceiling without Retry-After, doubling per failure (full jitter, {@link Backoff}). */
+    static final Duration FIRST_BACKOFF = Duration.ofSeconds(1);
+    static final Duration MAX_BACKOFF = Duration.ofSeconds(16);
 
     private final DpsClient dps;
     private final IotOptions options;
-    private final Sleeper sleeper;
+    private final Scheduler scheduler;
+    private final TokenBucket admission;
+    private final Backoff backoff;
     private final List<DeviceKeySource> keys;
     /**
      * Index of the group key DPS accepted last. During a rotation the primary is refused for every device; starting
@@ -31,18 +52,35 @@ final class Provisioner {
     /** One {@link HubEndpoint} per hub: a handful in practice (DPS names them), shared by all links. */
     private final ConcurrentHashMap<String, HubEndpoint> hubs = new ConcurrentHashMap<>();
 
-    Provisioner(DpsClient dps, IotOptions options, Sleeper sleeper) {
+    /** The production provisioner: the settings' group keys, the settings' admission rate, shared randomness. */
+    Provisioner(DpsClient dps, IotOptions options, Scheduler scheduler, Ticker ticker) {
         this(dps, options.secondaryKey().isPresent()
                 ? List.of(options.primaryKey(), options.secondaryKey().get())
-                : List.of(options.primaryKey()), options, sleeper);
+                : List.of(options.primaryKey()), options, scheduler, ticker, ThreadLocalRandom.current());
     }
 
-    /** @param keys the group keys in the order DPS is to be asked with them: primary, then secondary */
-    Provisioner(DpsClient dps, List<? extends DeviceKeySource> keys, IotOptions options, Sleeper sleeper) {
+    /**
+     * @param keys   the group keys in the order DPS is to be asked with them: primary, then secondary
+     * @param random the back-off's jitter (ThreadLocalRandom's shared instance draws from the calling thread's own)
+     */
+    Provisioner(DpsClient dps, List<? extends DeviceKeySource> keys, IotOptions options, Scheduler scheduler, Ticker ticker,
+                RandomGenerator random) {
         this.dps = dps;
         this.keys = List.copyOf(keys);
         this.options = options;
-        this.sleeper = sleeper;
+        this.scheduler = scheduler;
+        this.admission = new TokenBucket(options.registrationsPerMinute(), options.registrationBurst(), ticker);
+        this.backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF, random);
+    }
+
+    /**
+     * A token for a new provisioning attempt.
+     *
+     * @return nanoseconds until its turn (0: now); negative when the turn is further than {@code horizon}: then
+     *         nothing is reserved, and minus the value is how long until a token would be free
+     */
+    long admit(Duration horizon) {
+        return admission.reserve(horizon.toNanos());
     }
 
     /**
@@ -51,96 +89,155 @@ final class Provisioner {
      *                      failed, because the lookup would return that same stale hub; only a full registration
      *                      makes DPS re-evaluate the assignment. Asked again when the lookup answers: a
      *                      re-provisioner may have joined meanwhile.
+     * @return the link, or a future failed with the {@link DpsFailure} that ended the provisioning
      */
-    DeviceLink provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline)
-            throws DpsFailure {
-        int first = preferredKey;
-        DerivedKeys derived = new DerivedKeys(registrationId);
-        boolean lookupAnswered = false;
-        DpsFailure last = null;
-        for (int attempt = 0; ; attempt++) {
-            try {
-                if (!lookupAnswered && lookupAllowed.getAsBoolean()) {
-                    Optional<DeviceLink> known = lookup(registrationId, derived.get(first), lookupAllowed, deadline);
-                    if (known.isPresent()) {
-                        return known.get();
-                    }
-                    lookupAnswered = true; // DPS does not know the device (or will not say): register, and only that
-                }
-                return registerWithRotation(registrationId, modelId, first, derived, deadline);
-            } catch (DpsFailure e) {
-                last = e;
-                if (!e.transientFailure()) {
-                    throw e;
-                }
-                // DPS at-scale guidance: honour retry-after, else exponential back-off with jitter. A throttled or
-                // failing lookup waits like a register would: going straight on would double the load on DPS. A
-                // Retry-After of no time (0, a date already past) is no guidance: honoured, it turned a 429 into a loop.
-                Duration wait = e.retryAfter != null && !e.retryAfter.isZero() && !e.retryAfter.isNegative() ? e.retryAfter
-                        : jittered(Duration.ofSeconds(1L << Math.min(attempt, 4)));
-                if (!deadline.allows(wait)) {
-                    throw last;
-                }
-                LOG.fine(() -> "DPS registration of " + registrationId + " gave " + e.detail() + "; retrying in " + wait);
-                try {
-                    sleeper.sleep(wait);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw last;
-                }
-            }
-        }
+    CompletableFuture<DeviceLink> provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed,
+                                            Deadline deadline) {
+        return provision(registrationId, modelId, lookupAllowed, deadline, at -> {
+        });
     }
 
     /**
-     * The status lookup: the device's current link if DPS already assigned it, empty when a registration must decide.
-     *
-     * @throws DpsFailure only for a transient failure (429, 5xx, unreachable): the caller backs off before asking again
+     * @param nextTurn told, before each back-off, when (on the ticker) the next attempt will start, so that callers
+     *                 who cannot wait that long are answered at once with a Retry-After from it
      */
-    private Optional<DeviceLink> lookup(String registrationId, byte[] key, BooleanSupplier lookupAllowed, Deadline deadline)
-            throws DpsFailure {
-        try {
-            Optional<DpsClient.Assignment> known = dps.lookup(registrationId, key, deadline);
-            if (known.isPresent() && lookupAllowed.getAsBoolean()) {
-                LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
-                return Optional.of(link(registrationId, known.get(), key, false));
-            }
-            return Optional.empty();
-        } catch (DpsFailure e) {
-            if (e.transientFailure()) {
-                throw e;
-            }
-            // 404 for a device DPS never saw, or any other refusal: a registration decides, with its own errors.
-            LOG.fine(() -> "registration lookup of " + registrationId + " gave " + e.detail() + "; registering");
-            return Optional.empty();
-        }
+    CompletableFuture<DeviceLink> provision(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed,
+                                            Deadline deadline, LongConsumer nextTurn) {
+        return new Attempts(registrationId, modelId, lookupAllowed, deadline, nextTurn).run(1);
     }
 
-    private DeviceLink registerWithRotation(String registrationId, Optional<String> modelId, int first, DerivedKeys derived,
-            Deadline deadline) throws DpsFailure {
-        DpsFailure unauthorized = null;
-        for (int i = 0; i < keys.size(); i++) {
+    /** Requests on the wire to DPS now: tests move fake time only while DPS is quiet. */
+    int dpsRequestsInFlight() {
+        return dps.inFlight();
+    }
+
+    @Override
+    public void close() {
+        dps.close();
+    }
+
+    /** One provisioning: its attempts, the lookup's answer once given, and the device keys derived once. */
+    private final class Attempts {
+
+        private final String registrationId;
+        private final Optional<String> modelId;
+        private final BooleanSupplier lookupAllowed;
+        private final Deadline deadline;
+        private final LongConsumer nextTurn;
+        private final int first = preferredKey;
+        private final DerivedKeys derived;
+        /** DPS does not know the device (or will not say): register, and only that, from now on. */
+        private volatile boolean lookupAnswered;
+
+        Attempts(String registrationId, Optional<String> modelId, BooleanSupplier lookupAllowed, Deadline deadline,
+                 LongConsumer nextTurn) {
+            this.registrationId = registrationId;
+            this.nextTurn = nextTurn;
+            this.modelId = modelId;
+            this.lookupAllowed = lookupAllowed;
+            this.deadline = deadline;
+            this.derived = new DerivedKeys(registrationId);
+        }
+
+        CompletableFuture<DeviceLink> run(int attempt) {
+            CompletableFuture<DeviceLink> once;
+            if (!lookupAnswered && lookupAllowed.getAsBoolean()) {
+                once = lookup().thenCompose(known -> {
+                    if (known.isPresent()) {
+                        return CompletableFuture.completedFuture(known.get());
+                    }
+                    lookupAnswered = true;
+                    return registerWithRotation(0, null);
+                });
+            } else {
+                once = registerWithRotation(0, null);
+            }
+            return once.exceptionallyCompose(t -> again(Completion.cause(t), attempt));
+        }
+
+        /**
+         * DPS at-scale guidance: honour retry-after, else exponential back-off with jitter. A throttled or failing
+         * lookup waits like a register would: going straight on would double the load on DPS. The next attempt also
+         * takes a token: to DPS it is new operations like any other.
+         */
+        private CompletableFuture<DeviceLink> again(Throwable cause, int attempt) {
+            if (!(cause instanceof DpsFailure f) || !f.transientFailure()) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            Duration wait = backoff.delay(attempt, f.usableRetryAfter());
+            if (!deadline.allows(wait)) {
+                return CompletableFuture.failedFuture(f);
+            }
+            long turn = admission.reserve(deadline.remainingNanos() - wait.toNanos() - 1);
+            if (turn < 0) {
+                return CompletableFuture.failedFuture(f); // no token inside the registration's time: remembered as is
+            }
+            Duration total = wait.plusNanos(turn);
+            LOG.fine(() -> "DPS registration of " + registrationId + " gave " + f.detail() + "; retrying in " + total);
+            nextTurn.accept(deadline.ticker().read() + total.toNanos());
+            return scheduler.after(total).thenCompose(ignored -> run(attempt + 1));
+        }
+
+        /**
+         * The status lookup: the device's current link if DPS already assigned it, empty when a registration must
+         * decide. Fails only for a verdict that ends the provisioning or asks for a retry: a refusal (400209,
+         * disabled) or a transient failure (429, 5xx, unreachable).
+         */
+        private CompletableFuture<Optional<DeviceLink>> lookup() {
+            byte[] key = derived.get(first);
+            return dps.lookup(registrationId, key, deadline).handle((known, t) -> {
+                if (t == null) {
+                    if (known.isPresent() && lookupAllowed.getAsBoolean()) {
+                        LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
+                        return CompletableFuture.completedFuture(Optional.of(link(known.get(), key, false)));
+                    }
+                    return CompletableFuture.completedFuture(Optional.<DeviceLink>empty());
+                }
+                Throwable cause = Completion.cause(t);
+                if (cause instanceof DpsFailure e && !e.transientFailure() && e.verdict != Verdict.REFUSED) {
+                    // a key DPS refuses, an answer it cannot use: a registration decides, with its own errors (and
+                    // the key rotation)
+                    LOG.fine(() -> "registration lookup of " + registrationId + " gave " + e.detail() + "; registering");
+                    return CompletableFuture.completedFuture(Optional.<DeviceLink>empty());
+                }
+                return CompletableFuture.<Optional<DeviceLink>>failedFuture(cause);
+            }).thenCompose(f -> f);
+        }
+
+        /** Registers with the {@code i}-th key after the preferred one; a key DPS rejects moves on to the next. */
+        private CompletableFuture<DeviceLink> registerWithRotation(int i, DpsFailure rejected) {
+            if (i >= keys.size()) {
+                return CompletableFuture.failedFuture(rejected);
+            }
             int k = (first + i) % keys.size();
             byte[] key = derived.get(k);
+            return dps.register(registrationId, key, modelId, deadline).handle((a, t) -> {
+                if (t == null) {
+                    if (k != preferredKey) {
+                        preferredKey = k;
+                        LOG.warning(() -> "DPS accepted the " + (k == 0 ? "primary" : "secondary") + " group key after refusing the other;"
+                                + " using it first from now on (key rotation in progress?)");
+                    }
+                    LOG.info(() -> "device " + registrationId + " assigned to " + a.assignedHub());
+                    return CompletableFuture.completedFuture(link(a, key, true));
+                }
+                Throwable cause = Completion.cause(t);
+                if (cause instanceof DpsFailure e && e.verdict == Verdict.KEY_REJECTED) {
+                    LOG.log(Level.WARNING, "DPS refused the {0} group key for device {1} ({2})",
+                            new Object[] {k == 0 ? "primary" : "secondary", registrationId, e.detail()});
+                    return registerWithRotation(i + 1, e);
+                }
+                return CompletableFuture.<DeviceLink>failedFuture(cause);
+            }).thenCompose(f -> f);
+        }
+
+        private DeviceLink link(DpsClient.Assignment a, byte[] key, boolean registered) {
             try {
-                DpsClient.Assignment a = dps.register(registrationId, key, modelId, deadline);
-                if (k != preferredKey) {
-                    preferredKey = k;
-                    LOG.warning(() -> "DPS accepted the " + (k == 0 ? "primary" : "secondary") + " group key after refusing the other;"
-                            + " using it first from now on (key rotation in progress?)");
-                }
-                LOG.info(() -> "device " + registrationId + " assigned to " + a.assignedHub());
-                return link(registrationId, a, key, true);
-            } catch (DpsFailure e) {
-                if (e.kind != Kind.UNAUTHORIZED) {
-                    throw e;
-                }
-                unauthorized = e;
-                LOG.log(Level.WARNING, "DPS refused the {0} group key for device {1} ({2})",
-                        new Object[] {k == 0 ? "primary" : "secondary", registrationId, e.detail()});
+                return Provisioner.this.link(registrationId, a, key, registered);
+            } catch (DpsFailure f) {
+                throw new java.util.concurrent.CompletionException(f);
             }
         }
-        throw unauthorized;
     }
 
     private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key, boolean registered) throws DpsFailure {
@@ -148,7 +245,7 @@ final class Provisioner {
             // DPS ids are case-insensitive, keys are not: DPS answers with the device registered under the other
             // spelling, whose hub only accepts tokens signed with that spelling's key. Sending would fail with 401
             // after a pointless re-provisioning; say what is wrong instead.
-            throw new DpsFailure(Kind.BAD_ID, 0, 0, null, "it is registered as '" + a.deviceId() + "': DPS treats ids "
+            throw new DpsFailure(Verdict.BAD_ID, 0, 0, null, "it is registered as '" + a.deviceId() + "': DPS treats ids "
                     + "that differ only in case as one device while their keys differ, so send one spelling", null);
         }
         HubEndpoint hub = hubs.get(a.assignedHub());
@@ -157,7 +254,7 @@ final class Provisioner {
                 hub = hubs.computeIfAbsent(a.assignedHub(), name -> new HubEndpoint(name, options.scheme(), options.hubApiVersion()));
             } catch (IllegalArgumentException e) {
                 // DPS's answer, not the bridge's fault: a 502 remembered for the failure back-off like any DPS fault
-                throw new DpsFailure(Kind.FAILED, 0, 0, null, "DPS assigned a hub that is not a host[:port]", null);
+                throw new DpsFailure(Verdict.BROKEN, 0, 0, null, "DPS assigned a hub that is not a host[:port]", null);
             }
         }
         // With group enrollments the hub device id is the registration id: keep one String for both.
@@ -184,10 +281,5 @@ final class Provisioner {
             }
             return byIndex[k];
         }
-    }
-
-    private static Duration jittered(Duration d) {
-        long ms = d.toMillis();
-        return Duration.ofMillis(ms / 2 + ThreadLocalRandom.current().nextLong(ms / 2 + 1));
     }
 }

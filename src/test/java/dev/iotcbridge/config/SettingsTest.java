@@ -43,6 +43,19 @@ class SettingsTest {
     }
 
     @Test
+    void dpsAdmissionDefaultsToARateUnderDpsQuotaAndABurstOfAtLeastFifty() {
+        Settings s = Settings.from(Map.of());
+        assertEquals(200, s.registrationsPerMinute(), "two operations each: 400 of DPS's 1,000 a minute");
+        assertTrue(s.registrationBurst() >= 50, "a 50-device site goes live in one DPS round");
+        assertEquals("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE must be between 1 and 100000, was 0",
+                rejection(Map.of("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "0")));
+        assertEquals("BRIDGE_DPS_REGISTRATION_BURST must be between 1 and 1000, was 1001",
+                rejection(Map.of("BRIDGE_DPS_REGISTRATION_BURST", "1001")));
+        assertEquals("BRIDGE_DPS_REGISTRATION_BURST must be a whole number, was 'lots'",
+                rejection(Map.of("BRIDGE_DPS_REGISTRATION_BURST", "lots")));
+    }
+
+    @Test
     void aGroupKeyIsCheckedButNeverEchoed() {
         String notBase64 = rejection(Map.of("IOTC_ID_SCOPE", "0ne1", "IOTC_GROUP_KEY", "not base64 at all!"));
         assertTrue(notBase64.startsWith("IOTC_GROUP_KEY must be the base64 key"), notBase64);

@@ -31,12 +31,14 @@ import java.util.function.Consumer;
 final class FaultScenario {
 
     static final int BUDGET_MS = 600;
-    static final int MAX_REGISTRATIONS = 4;
+    /** DPS admission of the scenarios' bridge: 8 provisionings at once, then 16 a second (48 new devices take 2.5 s). */
+    static final int REGISTRATION_BURST = 8;
+    static final int REGISTRATIONS_PER_MINUTE = 960;
     /**
      * How many times a sender posts one message before it counts as lost. A count, not a time, so that a busy machine,
      * on which every answer comes later, gives the senders more time rather than less. A device unlucky enough to draw
-     * several DPS faults in a row waits out the bridge's exponential back-off (1, 2, 4, 8, 16 s, jittered) on one of
-     * only {@link #MAX_REGISTRATIONS} registration threads, so the last ones can take most of a minute; meanwhile its
+     * several DPS faults in a row waits out the bridge's exponential back-off (1, 2, 4, 8, 16 s, jittered)  behind an
+     * admission of {@link #REGISTRATIONS_PER_MINUTE} a minute, so the last ones can take most of a minute; meanwhile its
      * sender is answered at once and sleeps at most 400 ms between attempts, so 250 attempts last at least 100 s.
      */
     static final int MAX_ATTEMPTS = 250;
@@ -141,8 +143,12 @@ final class FaultScenario {
         return name;
     }
 
-    int maxRegistrations() {
-        return MAX_REGISTRATIONS;
+    /**
+     * The most DPS registrations the bridge's admission lets through in {@code millis}: the burst, then the rate. Each
+     * provisioning attempt takes one token and makes at most one register call.
+     */
+    static long admissionBound(long millis) {
+        return REGISTRATION_BURST + (long) Math.ceil(REGISTRATIONS_PER_MINUTE * (millis / 60_000.0));
     }
 
     /** What both sides saw. */
@@ -159,9 +165,9 @@ final class FaultScenario {
 
         String line() {
             return String.format("scenario %-32s sent %4d  acked %4d  retried %4d  at hub %4d  duplicates %3d  "
-                            + "registrations %4d  max in flight %d/%d  answers %s  (%d ms)",
+                            + "registrations %4d/%d  max in flight %d  answers %s  (%d ms)",
                     name, ledger.sent(), ledger.acked(), ledger.retries(), atHub(), duplicates(),
-                    counters.registrationsReceived(), counters.maxRegistrationsInFlight(), MAX_REGISTRATIONS,
+                    counters.registrationsReceived(), admissionBound(durationMillis), counters.maxRegistrationsInFlight(),
                     new java.util.TreeMap<>(ledger.statusCounts()), durationMillis);
         }
     }
@@ -194,7 +200,8 @@ final class FaultScenario {
             settings.put("BRIDGE_PORT", "0");
             settings.put("BRIDGE_FUNCTION_KEY", functionKey);
             settings.put("BRIDGE_REQUEST_BUDGET_MS", Integer.toString(BUDGET_MS));
-            settings.put("BRIDGE_DPS_MAX_REGISTRATIONS", Integer.toString(MAX_REGISTRATIONS));
+            settings.put("BRIDGE_DPS_REGISTRATION_BURST", Integer.toString(REGISTRATION_BURST));
+            settings.put("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", Integer.toString(REGISTRATIONS_PER_MINUTE));
             settings.put("BRIDGE_DPS_REFUSAL_BACKOFF_SECONDS", "0");
             settings.put("BRIDGE_SAS_TTL_MINUTES", Long.toString(TOKEN_TTL_SECONDS / 60));
             settings.put("BRIDGE_TRANSFORMS_DIR", Path.of("transforms").toAbsolutePath().toString());

@@ -589,17 +589,17 @@ class HostileInputTest {
         Map<String, Long> byName = java.util.Arrays.stream(threads.dumpAllThreads(false, false))
                 .collect(java.util.stream.Collectors.groupingBy(t -> t.getThreadName().replaceAll("[0-9]+", "#"),
                         java.util.TreeMap::new, java.util.stream.Collectors.counting()));
-        assertTrue(registrationThreads() <= 16, "DPS registration threads stay within BRIDGE_DPS_MAX_REGISTRATIONS");
+        assertTrue(registrationThreads() <= 64, "DPS request threads stay within the DPS client's 64 requests on the wire");
         assertTrue(threadsAfter <= threadsBefore + 8, "threads: " + threadsBefore + " at start, " + threadsAfter
                 + " at the end: " + byName);
     }
 
     /**
-     * DPS registration threads: a pool of BRIDGE_DPS_MAX_REGISTRATIONS (16) that starts a thread per registration until
-     * it is full and lets idle ones end after 30 s; bounded by design, so counted apart from the rest.
+     * DPS request threads: the DPS client's OkHttp dispatcher, a thread per request on the wire (at most 64; waits hold
+     * none), idle ones ending after 60 s; bounded by design, so counted apart from the rest.
      */
     private static int registrationThreads() {
-        return threadsNamed("iotc-dps-registration-");
+        return threadsNamed("iotc-dps-http-");
     }
 
     /** This test's own HTTP client's workers (idle for 60 s before they end): not the bridge's. */

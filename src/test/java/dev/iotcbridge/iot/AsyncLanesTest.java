@@ -87,7 +87,7 @@ class AsyncLanesTest extends IotRig {
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the 404 was acted on, not asked again");
         assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "delivered to B exactly once");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
-        assertEquals(List.of(Duration.ofSeconds(3)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(3)), scheduledWaits(), "DPS's poll, a scheduled task");
     }
 
     @Test

@@ -62,11 +62,13 @@ public final class AzureAnswers {
         private final DeviceLinks links;
         private final Ticker ticker;
         private final Duration budget;
+        private final java.util.concurrent.ExecutorService waits;
 
-        Provisioning(DeviceLinks links, Ticker ticker, Duration budget) {
+        Provisioning(DeviceLinks links, Ticker ticker, Duration budget, java.util.concurrent.ExecutorService waits) {
             this.links = links;
             this.ticker = ticker;
             this.budget = budget;
+            this.waits = waits;
         }
 
         /**
@@ -82,19 +84,41 @@ public final class AzureAnswers {
         @Override
         public void close() {
             links.close();
+            waits.shutdownNow();
         }
     }
 
     /**
      * @param clock   wall time (token expiry, Retry-After dates)
      * @param ticker  elapsed time (budgets, back-off windows)
-     * @param sleeper the waits between polls and retries; it should move both clocks
+     * @param sleeper the waits between polls and retries; it should move both clocks. The provisioning's scheduler
+     *                runs each task on one thread of its own after this wait, in the order they were scheduled
      * @param budget  the call's time budget
      */
     public static Provisioning provisioning(IotOptions options, OkHttpClient dps, InstantSource clock, Ticker ticker,
                                             Sleeper sleeper, Duration budget) {
-        DpsClient client = new DpsClient(dps, options, clock, sleeper, JSON);
-        return new Provisioning(new DeviceLinks(new Provisioner(client, options, sleeper), options, ticker), ticker, budget);
+        java.util.concurrent.ExecutorService waits = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "azure-answers-waits");
+            t.setDaemon(true);
+            return t;
+        });
+        Scheduler scheduler = (delay, task) -> {
+            boolean[] cancelled = {false};
+            waits.execute(() -> {
+                try {
+                    sleeper.sleep(delay);
+                } catch (InterruptedException e) {
+                    return; // closing
+                }
+                if (!cancelled[0]) {
+                    task.run();
+                }
+            });
+            return () -> cancelled[0] = true;
+        };
+        DpsClient client = new DpsClient(dps, options, clock, scheduler, JSON);
+        return new Provisioning(new DeviceLinks(new Provisioner(client, options, scheduler, ticker), options, ticker, scheduler),
+                ticker, budget, waits);
     }
 
     /** The device key the bridge derives for a registration id, to watch for it. */

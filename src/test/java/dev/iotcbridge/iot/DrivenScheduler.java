@@ -11,11 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A {@link FakeScheduler} that a test drives until a future completes: whenever tasks wait and the future is not done,
- * the fake time jumps to the next one and runs it; in between, the real requests of the attempt it started (to
- * WireMock, on event loops) complete in their own time. Every delay asked for is recorded, so a test states the
- * back-offs it expects. Deterministic as long as what is scheduled are the waits between steps (back-offs,
- * Retry-After), not timeouts of requests still in flight: those would be jumped to while the request runs.
+ * A {@link FakeScheduler} that records every delay asked of it and tells when its next live task falls due, for the
+ * test rig's driver ({@link IotRig}), which moves the fake time to that task whenever no DPS request is on the wire.
+ * So a test states the waits it expects (back-offs, Retry-After, queued turns), and none of them is slept.
  */
 final class DrivenScheduler implements Scheduler {
 
@@ -24,7 +22,8 @@ final class DrivenScheduler implements Scheduler {
 
     private final FakeTime time;
     private final FakeScheduler fake;
-    private final List<Duration> delays = new ArrayList<>();
+    /** Each task's delay, and whether it was called off (a budget timer whose call ended first). */
+    private final List<Object[]> delays = new ArrayList<>();
     /** Due times (fake nanos) of the tasks that have neither run nor been called off. */
     private final List<long[]> outstanding = new ArrayList<>();
 
@@ -40,13 +39,19 @@ final class DrivenScheduler implements Scheduler {
     @Override
     public synchronized Cancellable schedule(Duration delay, Runnable task) {
         long[] due = {time.read() + Math.max(0, delay.toNanos())};
-        delays.add(delay);
+        Object[] entry = {delay, false};
+        delays.add(entry);
         outstanding.add(due);
         Cancellable c = fake.schedule(delay, () -> {
             forget(due);
             task.run();
         });
         return () -> {
+            synchronized (DrivenScheduler.this) {
+                if (outstanding.contains(due)) {
+                    entry[1] = true; // called off before it ran: no wait the bridge made
+                }
+            }
             forget(due);
             c.cancel();
         };
@@ -56,22 +61,29 @@ final class DrivenScheduler implements Scheduler {
         outstanding.remove(due);
     }
 
-    private synchronized Long nextDue() {
-        Long next = null;
-        for (long[] d : outstanding) {
-            next = next == null ? d[0] : Math.min(next, d[0]);
-        }
-        return next;
+    /** When the earliest task that has neither run nor been called off falls due (fake nanos); empty if none. */
+    synchronized java.util.OptionalLong nextDue() {
+        return outstanding.stream().mapToLong(d -> d[0]).min();
     }
 
-    /** Every delay scheduled so far, in order. */
+    /** Moves the fake time forward by {@code d}, running what falls due on the way. */
+    void advance(Duration d) {
+        fake.advance(d);
+    }
+
+    /** Tasks waiting (called-off ones included until their time comes). */
+    int pending() {
+        return fake.pending();
+    }
+
+    /** The delays of the tasks scheduled so far that were not called off (they ran, or still wait), in order. */
     synchronized List<Duration> delays() {
-        return List.copyOf(delays);
+        return delays.stream().filter(e -> !(Boolean) e[1]).map(e -> (Duration) e[0]).toList();
     }
 
     /**
-     * Runs scheduled tasks, moving the fake time to each in turn, until {@code f} completes; then its value, or what
-     * it failed with, unwrapped.
+     * Waits for {@code f} while the rig's driver moves the fake time, then its value, or what it failed with,
+     * unwrapped. A future that does not complete within {@link #GIVE_UP_NANOS} of real time fails the test.
      */
     <T> T drive(CompletableFuture<T> f) {
         long giveUp = System.nanoTime() + GIVE_UP_NANOS;
@@ -80,12 +92,7 @@ final class DrivenScheduler implements Scheduler {
                 fail("the future did not complete; waiting: " + outstanding.size() + " task(s), next due " + nextDue()
                         + " at " + time.read() + ", fake pending " + fake.pending());
             }
-            Long next = nextDue();
-            if (next != null) {
-                fake.advance(Duration.ofNanos(Math.max(0, next - time.read())));
-            } else {
-                LockSupport.parkNanos(100_000); // a real request is under way
-            }
+            LockSupport.parkNanos(100_000);
         }
         try {
             return f.join();

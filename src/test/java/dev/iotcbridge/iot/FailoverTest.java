@@ -58,7 +58,7 @@ class FailoverTest extends IotRig {
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
         assertEquals(1, count(hubB, "POST", eventsUrl(ID)), "delivered to B exactly once");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
-        assertEquals(List.of(java.time.Duration.ofSeconds(3)), sleeper.waits(), "polled as DPS asked, within the budget");
+        assertEquals(List.of(java.time.Duration.ofSeconds(3)), scheduledWaits(), "polled as DPS asked, within the budget");
 
         deliver(sender, message(ID));
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "A is not tried again");

@@ -67,4 +67,9 @@ final class FakeScheduler implements Scheduler {
     synchronized int pending() {
         return tasks.size();
     }
+
+    /** When the earliest task that is not cancelled falls due, on the fake ticker; empty when none waits. */
+    synchronized java.util.OptionalLong nextDue() {
+        return tasks.stream().filter(t -> !t.cancelled[0]).mapToLong(Task::dueNanos).min();
+    }
 }

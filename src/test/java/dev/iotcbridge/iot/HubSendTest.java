@@ -199,7 +199,7 @@ class HubSendTest extends IotRig {
         // DPS's poll takes 1 s of the 1.2 s: 0.2 s left, less than a retry would be given
         scheduler.drive(sender.sendAsync(message(ID), Duration.ofMillis(1_200)));
 
-        assertEquals(List.of(Duration.ofSeconds(1)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(1)), scheduledWaits());
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
     }
 

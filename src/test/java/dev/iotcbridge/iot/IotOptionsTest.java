@@ -74,4 +74,17 @@ class IotOptionsTest {
             assertTrue(e.getMessage().contains("BRIDGE_REPROVISION_WINDOW_SECONDS"), e.getMessage());
         }
     }
+
+    @Test
+    void dpsAdmissionComesFromItsSettings() {
+        IotOptions o = IotOptions.from(Settings.from(Map.of("IOTC_ID_SCOPE", "0ne00000001", "IOTC_GROUP_KEY", SasTokenTest.GROUP_KEY,
+                "BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "120", "BRIDGE_DPS_REGISTRATION_BURST", "60")));
+        assertEquals(120, o.registrationsPerMinute());
+        assertEquals(60, o.registrationBurst());
+        assertEquals(IotOptions.ADMISSION_HORIZON, o.admissionHorizon());
+        IotOptions tuned = o.toBuilder().registrationBurst(5).admissionHorizon(Duration.ofSeconds(5)).build();
+        assertEquals(5, tuned.registrationBurst());
+        assertEquals(Duration.ofSeconds(5), tuned.admissionHorizon());
+        assertEquals(120, tuned.registrationsPerMinute(), "nothing else changed");
+    }
 }

@@ -64,10 +64,25 @@ abstract class IotRig {
 
     final FakeTime time = new FakeTime(Instant.parse("2026-11-27T10:00:00Z"));
     RecordingSleeper sleeper = new RecordingSleeper(time);
-    /** Where the senders' hub back-offs wait: on {@link #time}, advanced by {@link #deliver}, never slept on. */
+    /**
+     * The senders' scheduler: DPS polls, DPS back-offs, queued registrations, call budgets and hub back-offs wait
+     * here, on {@link #time}, moved by the rig's driver (below), never slept on. It records every delay asked for.
+     */
     final DrivenScheduler scheduler = new DrivenScheduler(time);
     /** The back-off's jitter: by default the longest wait full jitter can draw (the ceiling), so waits are exact. */
     RandomGenerator jitter = highestDraw();
+    private final List<Duration> ranWaits = new ArrayList<>();
+    /** {@link #scheduler}, recording the delay of every task that ran (a budget timer that was called off did not). */
+    final Scheduler recordingScheduler = (delay, task) -> scheduler.schedule(delay, () -> {
+        synchronized (ranWaits) {
+            ranWaits.add(delay);
+        }
+        task.run();
+    });
+    private volatile boolean holdTime;
+    private volatile boolean driving;
+    private volatile boolean driverBusy;
+    private Thread driver;
     final List<IotHubSender> senders = new ArrayList<>();
     private final Set<String> deviceIds = ConcurrentHashMap.newKeySet();
     private final List<String> logLines = new ArrayList<>();
@@ -118,7 +133,11 @@ abstract class IotRig {
     }
 
     @AfterEach
-    void closeAndCheckLogs() {
+    void closeAndCheckLogs() throws InterruptedException {
+        driving = false;
+        if (driver != null) {
+            driver.join(10_000);
+        }
         senders.forEach(IotHubSender::close);
         Logger.getLogger("dev.iotcbridge.iot").removeHandler(logHandler);
         synchronized (logLines) {
@@ -145,17 +164,18 @@ abstract class IotRig {
 
     IotHubSender sender(Map<String, String> settings, UnaryOperator<IotOptions> tune) {
         IotHubSender s = IotHubSender.builder(tune.apply(IotOptions.from(Settings.from(settings))))
-                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(scheduler).random(jitter).build();
+                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(recordingScheduler).random(jitter).build();
         senders.add(s);
+        watchDps(() -> s.links().dpsRequestsInFlight());
         return s;
     }
 
     /**
-     * {@code sender.sendAsync(message, BUDGET)}, with the fake time driven through its back-offs until it completes;
-     * throws what the call would be answered with. The blocking {@code send} would wait for a scheduler nobody moves.
+     * {@code sender.sendAsync(message, BUDGET)}, waited for while the rig's driver moves the fake time through its
+     * back-offs; throws what the call would be answered with.
      */
     void deliver(IotHubSender sender, DeviceMessage message) {
-        scheduler.drive(sender.sendAsync(message, BUDGET));
+        deliver(sender, message, BUDGET);
     }
 
     /** Draws the largest value a bound allows: a back-off waits its whole ceiling. */
@@ -171,6 +191,107 @@ abstract class IotRig {
                 return bound - 1;
             }
         };
+    }
+
+    // ---- time: the scheduler's tasks run when DPS is quiet, on fake time, never slept on
+
+    /**
+     * Moves fake time to the next scheduled task whenever no DPS request is on the wire: what a real clock would do
+     * while the bridge waits, without the waiting. Only scheduled tasks move time, and only while DPS is quiet, so a
+     * wait is exactly what the bridge scheduled (a DPS answer in flight never sees time jump). Off while
+     * {@link #holdTime()} holds it.
+     */
+    private synchronized void startDriver() {
+        if (driver != null) {
+            return;
+        }
+        driving = true;
+        driver = new Thread(() -> {
+            while (driving) {
+                driverBusy = true; // before looking: a task taken off the queue is not yet running, nor yet visible
+                java.util.OptionalLong next = quiet() && !holdTime ? scheduler.nextDue() : java.util.OptionalLong.empty();
+                if (next.isPresent()) {
+                    scheduler.advance(Duration.ofNanos(Math.max(0, next.getAsLong() - time.read())));
+                    driverBusy = false;
+                } else {
+                    driverBusy = false;
+                    java.util.concurrent.locks.LockSupport.parkNanos(100_000); // polling for quiet, not waiting for time
+                }
+            }
+        }, "fake-time-driver");
+        driver.setDaemon(true);
+        driver.start();
+    }
+
+    private final List<java.util.function.IntSupplier> dpsRequests = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Also waits for this DPS client's requests before moving time (tests that build the provisioning themselves). */
+    void watchDps(java.util.function.IntSupplier requestsInFlight) {
+        dpsRequests.add(requestsInFlight);
+        startDriver();
+    }
+
+    private boolean quiet() {
+        return dpsRequests.stream().allMatch(r -> r.getAsInt() == 0);
+    }
+
+    /** The outcome of {@code f}, with time driven meanwhile; what it failed with is thrown as it is. */
+    <T> T drive(java.util.concurrent.CompletableFuture<T> f) throws Exception {
+        startDriver();
+        try {
+            return f.get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = dev.iotcbridge.error.Completion.cause(e.getCause());
+            if (cause instanceof Exception x) {
+                throw x;
+            }
+            throw new AssertionError(cause);
+        }
+    }
+
+    /** Stops time where it is (scheduled tasks wait) until {@link #releaseTime()}. */
+    void holdTime() {
+        holdTime = true;
+    }
+
+    void releaseTime() {
+        holdTime = false;
+    }
+
+    /** Until DPS is quiet and nothing is scheduled: every registration the calls left behind has ended. */
+    void awaitSettled() {
+        long give = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        while (!(!driverBusy && quiet() && scheduler.nextDue().isEmpty() && !driverBusy)) {
+            if (System.nanoTime() > give) {
+                throw new AssertionError("the bridge did not settle: " + scheduler.pending() + " tasks scheduled");
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+        }
+    }
+
+    /** The delays of the scheduled tasks that ran: DPS polls and back-offs (and any budget that ran out). */
+    List<Duration> scheduledWaits() {
+        synchronized (ranWaits) {
+            return List.copyOf(ranWaits);
+        }
+    }
+
+    /**
+     * One webhook call through the sender's asynchronous entry, as the call's thread waits for it: what it throws is
+     * what the caller would be answered.
+     */
+    static void deliver(IotHubSender sender, DeviceMessage message, Duration budget) {
+        try {
+            sender.sendAsync(message, budget).get(20, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = dev.iotcbridge.error.Completion.cause(e.getCause());
+            if (cause instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new AssertionError(cause);
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            throw new AssertionError("the call did not end", e);
+        }
     }
 
     DeviceMessage message(String deviceId) {

@@ -19,8 +19,11 @@ class ProvisionerTest extends IotRig {
     private final OkHttpClient http = IotHubSender.httpClient(options);
     private final AtomicInteger derivations = new AtomicInteger();
 
+    private final List<Provisioner> provisioners = new java.util.ArrayList<>();
+
     @AfterEach
     void closeHttp() {
+        provisioners.forEach(Provisioner::close);
         http.dispatcher().executorService().shutdown();
         http.connectionPool().evictAll();
     }
@@ -31,8 +34,11 @@ class ProvisionerTest extends IotRig {
             derivations.incrementAndGet();
             return group.deviceKey(id);
         };
-        DpsClient dps = new DpsClient(http, options, time, sleeper, new ObjectMapper());
-        return new Provisioner(dps, List.of(counting), options, sleeper);
+        DpsClient dps = new DpsClient(http, options, time, recordingScheduler, new ObjectMapper());
+        Provisioner p = new Provisioner(dps, List.of(counting), options, recordingScheduler, time, new java.util.SplittableRandom(7));
+        provisioners.add(p);
+        watchDps(p::dpsRequestsInFlight);
+        return p;
     }
 
     @Test
@@ -40,11 +46,13 @@ class ProvisionerTest extends IotRig {
         lookupUnknown("sensor-001");
         registerViaPoll("sensor-001", hubA, 3);
 
-        DeviceLink link = provisioner().provision("sensor-001", Optional.empty(), () -> true, Deadline.after(time, BUDGET));
+        var pending = provisioner().provision("sensor-001", Optional.empty(), () -> true, Deadline.after(time, BUDGET));
+        DeviceLink link = drive(pending);
 
         assertEquals(hubName(hubA), link.hub.name);
         assertEquals(1, count(dps, "POST", lookupUrl("sensor-001")));
         assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")));
         assertEquals(1, derivations.get(), "one HMAC for the lookup, the register and the poll");
+        assertEquals(List.of(java.time.Duration.ofSeconds(3)), scheduledWaits(), "the poll waited DPS's Retry-After, as a task");
     }
 }

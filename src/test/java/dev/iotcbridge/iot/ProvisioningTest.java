@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 
-/** The cold path: status lookup, registration and polling, single flight, back-off memory, the cap, key rotation. */
+/** The cold path: status lookup, registration and polling, single flight, back-off memory, admission, key rotation. */
 class ProvisioningTest extends IotRig {
 
     @Test
@@ -83,7 +83,7 @@ class ProvisioningTest extends IotRig {
         dps.verify(1, getRequestedFor(urlEqualTo(poll)).withHeader("Accept", equalTo("application/json")));
         TestSas.assertSigned(requests(dps, "GET", poll).get(0).getHeader("Authorization"),
                 TestSas.deviceKey(PRIMARY, "sensor-001"), SCOPE + "%2Fregistrations%2Fsensor-001", time.epochSecond() + 3600, "registration");
-        assertEquals(List.of(Duration.ofSeconds(3)), sleeper.waits(), "waited exactly DPS's Retry-After");
+        assertEquals(List.of(Duration.ofSeconds(3)), scheduledWaits(), "waited exactly DPS's Retry-After, as a scheduled task");
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
 
@@ -109,32 +109,19 @@ class ProvisioningTest extends IotRig {
         lookupUnknown("sensor-001");
         registerViaPoll("sensor-001", hubA, 3);
         hubAccepts(hubA, "sensor-001");
-        CountDownLatch allCalling = new CountDownLatch(20);
-        RecordingSleeper recording = sleeper;
-        // hold the registration's poll until all 20 calls are under way
-        sleeper = new RecordingSleeper(time) {
-            @Override
-            public void sleep(Duration d) throws InterruptedException {
-                allCalling.await(10, TimeUnit.SECONDS);
-                recording.sleep(d);
-            }
-        };
         IotHubSender sender = sender();
-        ExecutorService pool = Executors.newFixedThreadPool(20);
-        try {
-            List<Future<?>> calls = new ArrayList<>();
-            for (int i = 0; i < 20; i++) {
-                calls.add(pool.submit(() -> {
-                    allCalling.countDown();
-                    sender.send(message("sensor-001"), BUDGET);
-                }));
-            }
-            for (Future<?> f : calls) {
-                f.get(20, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+        holdTime(); // the registration waits for its poll until all 20 calls have joined it
+
+        List<java.util.concurrent.CompletableFuture<Void>> calls = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            calls.add(sender.sendAsync(message("sensor-001"), BUDGET));
         }
+        assertTrue(calls.stream().noneMatch(java.util.concurrent.CompletableFuture::isDone), "all 20 wait for the registration");
+        releaseTime();
+        for (var call : calls) {
+            drive(call);
+        }
+
         assertEquals(1, count(dps, "POST", lookupUrl("sensor-001")));
         assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")));
         assertEquals(20, count(hubA, "POST", eventsUrl("sensor-001")));
@@ -145,29 +132,19 @@ class ProvisioningTest extends IotRig {
         lookupUnknown("sensor-001");
         registerViaPoll("sensor-001", hubA, 3);
         hubAccepts(hubA, "sensor-001");
-        CountDownLatch polling = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        RecordingSleeper recording = sleeper;
-        sleeper = new RecordingSleeper(time) {
-            @Override
-            public void sleep(Duration d) throws InterruptedException {
-                polling.countDown();
-                release.await(10, TimeUnit.SECONDS);
-                recording.sleep(d);
-            }
-        };
         IotHubSender sender = sender();
 
         // DPS asks for 3 s; the call has 50 ms: it must answer 503 with Retry-After and leave the registration running
         TryLaterException e = safe(assertThrows(TryLaterException.class,
-                () -> sender.send(message("sensor-001"), Duration.ofMillis(50))));
+                () -> deliver(sender, message("sensor-001"), Duration.ofMillis(50))));
         assertEquals(503, e.status());
         assertEquals(Duration.ofSeconds(3), e.retryAfter().orElseThrow());
-        assertTrue(polling.await(10, TimeUnit.SECONDS));
         assertEquals(0, count(hubA, "POST", eventsUrl("sensor-001")));
+        awaitSettled();                                        // the registration went on: its poll came 3 s later
+        assertEquals(List.of(Duration.ofMillis(50), Duration.ofSeconds(3)), scheduledWaits(),
+                "the call's budget was a timer on the injected clock, the poll another");
 
-        release.countDown();
-        sender.send(message("sensor-001"), BUDGET); // the webhook sender's retry
+        deliver(sender, message("sensor-001"), BUDGET);        // the webhook sender's retry
 
         assertEquals(1, count(dps, "PUT", registerUrl("sensor-001")), "the retry used the first registration");
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
@@ -222,65 +199,107 @@ class ProvisioningTest extends IotRig {
                 "{\"errorCode\":503000,\"message\":\"busy\"}").withHeader("Retry-After", "10")));
         IotHubSender sender = sender(settings(), o -> o.withRegistrationTimeout(Duration.ofSeconds(15)));
 
-        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        // DPS asks for 10 s before the next attempt: the call's 10 s cannot cover it and a DPS round, so it is
+        // answered at once, with the attempt's turn plus a round (was: after its whole budget, with DPS's 10 s)
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("sensor-001"), BUDGET)));
         assertEquals(503, first.status());
-        assertEquals(Duration.ofSeconds(10), first.retryAfter().orElseThrow());
+        assertEquals(Duration.ofSeconds(13), first.retryAfter().orElseThrow());
+        awaitSettled();
         // within its 15 s the registration retried once, after DPS's Retry-After
         assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
-        assertEquals(List.of(Duration.ofSeconds(10)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(10)), scheduledWaits());
 
-        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("sensor-001"), BUDGET)));
         assertEquals(429, again.status());
         assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")), "remembered: DPS not asked");
     }
 
     @Test
-    void registrationsInFlightNeverExceedTheCap() throws Exception {
+    void aBurstOfFiftyNewDevicesCompletesInOneDpsRoundWithinTheBudget() throws Exception {
+        // the onboarding burst: 50 first messages at once, DPS asking Retry-After 3 s, the default 4 s budget
+        for (int i = 0; i < 50; i++) {
+            lookupUnknown("site-" + i);
+            registerViaPoll("site-" + i, hubA, 3);
+            hubAccepts(hubA, "site-" + i);
+        }
+        IotHubSender sender = sender();
+        Duration budget = dev.iotcbridge.config.Settings.from(settings()).requestBudget();
+        long start = time.read();
+
+        List<java.util.concurrent.CompletableFuture<Void>> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            calls.add(sender.sendAsync(message("site-" + i), budget));
+        }
+        for (var call : calls) {
+            drive(call);
+        }
+
+        assertEquals(Duration.ofSeconds(3), Duration.ofNanos(time.read() - start), "one DPS round for all 50");
+        for (int i = 0; i < 50; i++) {
+            assertEquals(1, count(dps, "PUT", registerUrl("site-" + i)));
+            assertEquals(1, count(hubA, "POST", eventsUrl("site-" + i)));
+        }
+    }
+
+    @Test
+    void whatTheRateCannotAdmitNowIsQueuedAnswered503WithItsTurnAndFoundDoneByTheRetry() throws Exception {
         Map<String, String> s = settings();
-        s.put("BRIDGE_DPS_MAX_REGISTRATIONS", "2");
-        for (int i = 0; i < 5; i++) {
+        s.put("BRIDGE_DPS_REGISTRATION_BURST", "2");
+        s.put("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "6"); // a token every 10 s
+        for (int i = 0; i < 3; i++) {
+            registerAssigned("dev-" + i, hubA);
             lookupUnknown("dev-" + i);
-            registerViaPoll("dev-" + i, hubA, 3);
             hubAccepts(hubA, "dev-" + i);
         }
-        AtomicInteger polling = new AtomicInteger();
-        AtomicInteger most = new AtomicInteger();
-        CountDownLatch twoPolling = new CountDownLatch(2);
-        CountDownLatch release = new CountDownLatch(1);
-        RecordingSleeper recording = sleeper;
-        sleeper = new RecordingSleeper(time) {
-            @Override
-            public void sleep(Duration d) throws InterruptedException {
-                most.accumulateAndGet(polling.incrementAndGet(), Math::max);
-                twoPolling.countDown();
-                release.await(10, TimeUnit.SECONDS);
-                polling.decrementAndGet();
-                recording.sleep(d);
-            }
-        };
         IotHubSender sender = sender(s, o -> o);
-        ExecutorService pool = Executors.newFixedThreadPool(5);
-        try {
-            List<Future<?>> calls = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                String id = "dev-" + i;
-                calls.add(pool.submit(() -> sender.send(message(id), Duration.ofMinutes(5))));
-            }
-            assertTrue(twoPolling.await(10, TimeUnit.SECONDS));
-            // two registrations hold both slots; the other three wait in the queue without touching DPS
-            assertEquals(2, dps.findAll(putRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(".*/register.*"))).size());
-            release.countDown();
-            for (Future<?> f : calls) {
-                f.get(20, TimeUnit.SECONDS);
-            }
-        } finally {
-            pool.shutdownNow();
+        holdTime();
+
+        deliver(sender, message("dev-0"), BUDGET);
+        deliver(sender, message("dev-1"), BUDGET);
+        // the third waits 10 s for its token: more than its budget can cover with a DPS round, so 503 at once
+        TryLaterException queued = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("dev-2"), BUDGET)));
+        assertEquals(503, queued.status());
+        assertEquals(Duration.ofSeconds(13), queued.retryAfter().orElseThrow(), "its turn in 10 s, then a DPS round");
+        assertTrue(queued.getMessage().contains("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE"), queued.getMessage());
+        assertEquals(0, count(dps, "PUT", registerUrl("dev-2")), "not yet: it waits for its token");
+
+        // a second call in the meantime joins the queued registration: same answer, no second place in the queue
+        TryLaterException joined = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("dev-2"), BUDGET)));
+        assertEquals(Duration.ofSeconds(13), joined.retryAfter().orElseThrow());
+
+        releaseTime();
+        awaitSettled();
+        assertEquals(List.of(Duration.ofSeconds(10)), scheduledWaits(), "the registration ran at its turn");
+        assertEquals(1, count(dps, "PUT", registerUrl("dev-2")));
+
+        deliver(sender, message("dev-2"), BUDGET); // the sender's retry finds the link made
+        assertEquals(1, count(dps, "PUT", registerUrl("dev-2")));
+        assertEquals(1, count(hubA, "POST", eventsUrl("dev-2")));
+    }
+
+    @Test
+    void aTurnBeyondTheHorizonIsNotQueued() {
+        Map<String, String> s = settings();
+        s.put("BRIDGE_DPS_REGISTRATION_BURST", "1");
+        s.put("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "1"); // a token a minute: the second is 60 s away
+        for (int i = 0; i < 2; i++) {
+            registerAssigned("dev-" + i, hubA);
+            lookupUnknown("dev-" + i);
+            hubAccepts(hubA, "dev-" + i);
         }
-        assertEquals(2, most.get());
-        assertEquals(5, dps.findAll(putRequestedFor(com.github.tomakehurst.wiremock.client.WireMock.urlMatching(".*/register.*"))).size());
-        for (int i = 0; i < 5; i++) {
-            assertEquals(1, count(hubA, "POST", eventsUrl("dev-" + i)));
-        }
+        IotHubSender sender = sender(s, o -> o.toBuilder().admissionHorizon(Duration.ofSeconds(30)).build());
+        holdTime();
+        deliver(sender, message("dev-0"), BUDGET);
+
+        TryLaterException refused = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("dev-1"), BUDGET)));
+
+        assertEquals(503, refused.status());
+        assertEquals(Duration.ofSeconds(63), refused.retryAfter().orElseThrow());
+        assertTrue(refused.getMessage().contains("too many devices"), refused.getMessage());
+        assertTrue(scheduler.nextDue().isEmpty(), "nothing queued beyond the horizon");
+        time.advance(Duration.ofSeconds(60));
+        deliver(sender, message("dev-1"), BUDGET);             // its retry, once a token is free
+        assertEquals(1, count(dps, "PUT", registerUrl("dev-1")));
     }
 
     @Test
@@ -347,24 +366,23 @@ class ProvisioningTest extends IotRig {
         lookupUnknown("sensor-001");
         registerViaPoll("sensor-001", hubA, 3);
         hubAccepts(hubA, "sensor-001");
-        RecordingSleeper recording = sleeper;
-        AtomicInteger sleeps = new AtomicInteger();
-        sleeper = new RecordingSleeper(time) {
-            @Override
-            public void sleep(Duration d) throws InterruptedException {
-                if (sleeps.getAndIncrement() == 0) {
-                    throw new NoClassDefFoundError("dev/iotcbridge/Missing"); // not an Exception: nothing catches it
-                }
-                recording.sleep(d);
+        java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+        Scheduler failingOnce = (delay, task) -> {
+            if (delay.equals(Duration.ofSeconds(3)) && polls.getAndIncrement() == 0) {
+                throw new NoClassDefFoundError("dev/iotcbridge/Missing"); // not an Exception: nothing catches it
             }
+            return recordingScheduler.schedule(delay, task);
         };
-        IotHubSender sender = sender();
+        IotHubSender sender = IotHubSender.builder(IotOptions.from(dev.iotcbridge.config.Settings.from(settings())))
+                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(failingOnce).build();
+        senders.add(sender);
+        watchDps(() -> sender.links().dpsRequestsInFlight());
 
         BridgeFaultException e = safe(assertThrows(BridgeFaultException.class,
-                () -> sender.send(message("sensor-001"), Duration.ofSeconds(1))));
+                () -> deliver(sender, message("sensor-001"), BUDGET)));
         assertEquals(502, e.status());
 
-        sender.send(message("sensor-001"), BUDGET); // a new registration, not a wait on the dead one
+        deliver(sender, message("sensor-001"), BUDGET); // a new registration, not a wait on the dead one
         assertEquals(2, count(dps, "PUT", registerUrl("sensor-001")));
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
@@ -377,14 +395,15 @@ class ProvisioningTest extends IotRig {
         hubAccepts(hubA, "sensor-001");
         IotHubSender sender = sender(settings(), o -> o.withRegistrationTimeout(Duration.ofSeconds(15)));
 
-        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        TryLaterException first = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("sensor-001"), BUDGET)));
         assertEquals(503, first.status());
-        assertEquals(Duration.ofSeconds(10), first.retryAfter().orElseThrow());
+        assertEquals(Duration.ofSeconds(13), first.retryAfter().orElseThrow(), "DPS's 10 s, then a DPS round");
+        awaitSettled();
         assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")), "no second request into the throttling");
         assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "asked again after DPS's Retry-After");
-        assertEquals(List.of(Duration.ofSeconds(10)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(10)), scheduledWaits());
 
-        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> sender.send(message("sensor-001"), BUDGET)));
+        TryLaterException again = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message("sensor-001"), BUDGET)));
         assertEquals(429, again.status());
         assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")), "remembered: DPS not asked");
     }
@@ -402,7 +421,7 @@ class ProvisioningTest extends IotRig {
 
         assertEquals(2, count(dps, "POST", lookupUrl("sensor-001")));
         assertEquals(0, count(dps, "PUT", registerUrl("sensor-001")));
-        assertEquals(List.of(Duration.ofSeconds(2)), sleeper.waits());
+        assertEquals(List.of(Duration.ofSeconds(2)), scheduledWaits());
         assertEquals(1, count(hubA, "POST", eventsUrl("sensor-001")));
     }
 

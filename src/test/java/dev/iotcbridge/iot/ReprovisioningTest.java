@@ -12,11 +12,9 @@ import dev.iotcbridge.error.BridgeFaultException;
 import dev.iotcbridge.error.DeviceRefusedException;
 import dev.iotcbridge.error.TryLaterException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Re-provisioning after a hub failure: what is cached when it fails, and who may answer it. */
@@ -72,51 +70,31 @@ class ReprovisioningTest extends IotRig {
     @Test
     void aReprovisionerDoesNotJoinAColdCallersLookup() throws Exception {
         Map<String, String> s = settings();
-        s.put("BRIDGE_DPS_MAX_REGISTRATIONS", "1");
+        // one token, then one every 10 s: the blocker takes it, so X's registration waits in the queue for its turn
+        s.put("BRIDGE_DPS_REGISTRATION_BURST", "1");
+        s.put("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "6");
         lookupAssigned(ID, hubA);                              // DPS's status still names hub A
         registerAssigned(ID, hubB);                            // a full registration re-evaluates: hub B
-        // another device holds the only registration slot (waiting in its poll) until both callers are waiting
         lookupUnknown("blocker");
-        registerViaPoll("blocker", hubA, 3);
+        registerAssigned("blocker", hubA);
         hubAccepts(hubA, "blocker");
-        CountDownLatch blockerPolling = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        RecordingSleeper recording = sleeper;
-        sleeper = new RecordingSleeper(time) {
-            @Override
-            public void sleep(Duration d) throws InterruptedException {
-                blockerPolling.countDown();
-                release.await(10, TimeUnit.SECONDS);
-                recording.sleep(d);
-            }
-        };
         IotHubSender sender = sender(s, o -> o);
         DeviceLinks links = sender.links();
-        Thread blocker = new Thread(() -> deliver(sender, message("blocker")));
-        blocker.start();
-        assertTrue(blockerPolling.await(10, TimeUnit.SECONDS));
+        holdTime();
+        deliver(sender, message("blocker"), BUDGET);
 
-        // caller X, cold cache: its registration (lookup first) waits for the slot
-        AtomicReference<DeviceLink> xGot = new AtomicReference<>();
-        Thread x = new Thread(() -> xGot.set(links.linkAsync(ID, Optional.empty(), null, Deadline.after(time, BUDGET)).join()));
-        x.start();
-        awaitWaiting(x);
-        // caller Y, whose hub A just failed, comes while X's registration is pending; release the slot once Y waits
-        Thread y = Thread.currentThread();
-        Thread releaser = new Thread(() -> {
-            awaitWaiting(y);
-            release.countDown();
-        });
-        releaser.start();
+        // caller X, cold cache: its registration (lookup first) is queued for its turn in 10 s
+        var x = links.linkAsync(ID, Optional.empty(), null, Deadline.after(time, Duration.ofSeconds(30)));
+        // caller Y, whose hub A just failed, comes while X's registration waits: it joins and makes it a full one
+        var y = links.linkAsync(ID, Optional.empty(), staleLinkOnHubA(), Deadline.after(time, Duration.ofSeconds(30)));
+        assertEquals(0, count(dps, "POST", lookupUrl(ID)), "nothing asked before the turn");
+        releaseTime();
 
-        DeviceLink yGot = links.linkAsync(ID, Optional.empty(), staleLinkOnHubA(), Deadline.after(time, BUDGET)).join();
-
-        assertEquals(hubName(hubB), yGot.hub.name, "the re-provisioner ends on the hub DPS assigns now");
-        x.join(10_000);
-        blocker.join(10_000);
-        assertEquals(hubName(hubB), xGot.get().hub.name);
+        assertEquals(hubName(hubB), drive(y).hub.name, "the re-provisioner ends on the hub DPS assigns now");
+        assertEquals(hubName(hubB), drive(x).hub.name);
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
         assertEquals(0, count(dps, "POST", lookupUrl(ID)), "the lookup was dropped when the re-provisioner joined");
+        assertEquals(List.of(Duration.ofSeconds(10)), scheduledWaits(), "the registration started at its turn");
     }
 
     // ---- the re-provisioning window (issue 12, item 1)
@@ -209,11 +187,4 @@ class ReprovisioningTest extends IotRig {
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the second refusal came from memory");
     }
 
-    /** Until the thread parks: for these callers, only the wait (join) for their registration. */
-    private static void awaitWaiting(Thread t) {
-        long give = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < give) {
-            Thread.onSpinWait();
-        }
-    }
 }
