@@ -1,6 +1,6 @@
 package dev.iotcbridge.iot;
 
-/** Where a device's key comes from: an enrollment-group key, by the derivation of reference §1. */
+/** Where a device's key comes from: an enrollment-group key, by the derivation of docs/azure-protocol.md §1.1. */
 @FunctionalInterface
 interface DeviceKeySource {
 

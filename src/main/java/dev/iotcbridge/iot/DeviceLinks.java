@@ -213,6 +213,7 @@ final class DeviceLinks implements AutoCloseable {
                 // A cold-cache flight may answer from the status lookup, which names the hub that just failed:
                 // make it a full registration, and check what it brings in case its lookup had already answered.
                 running.failed = failed;
+                provisioner.fleet().reprovisioning();
                 return new Joined(running.result.thenCompose(link -> serves(link, failed)
                         ? CompletableFuture.completedFuture(link) : provisioning(deviceId, modelId, failed).result()),
                         running);
@@ -236,6 +237,10 @@ final class DeviceLinks implements AutoCloseable {
                 inFlight.remove(deviceId, mine);
                 mine.result.complete(current);
                 return Joined.done(mine.result);
+            }
+            if (failed != null) {
+                // counted per registration started, not per caller: the calls that share it are one re-provisioning
+                provisioner.fleet().reprovisioning();
             }
             start(deviceId, modelId, mine);
             return new Joined(mine.result, mine);
@@ -311,6 +316,7 @@ final class DeviceLinks implements AutoCloseable {
                     refusals.put(deviceId, refusal);
                 }
                 if (refusal.verdict == Verdict.REFUSED) {
+                    provisioner.fleet().refused();
                     links.invalidate(deviceId); // its hub refused it too: let the next call hit the refusal memory directly
                 } else {
                     forgetDeadLink(deviceId, flight.failed);

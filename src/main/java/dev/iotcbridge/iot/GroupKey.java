@@ -6,7 +6,7 @@ import java.util.Base64;
 
 /**
  * An IoT Central enrollment-group key (SAS-IoT-Devices), decoded once. Each device's key is
- * {@code HMAC-SHA256(key = base64decode(groupKey), msg = UTF-8(registrationId))} (reference §1). The device key is
+ * {@code HMAC-SHA256(key = base64decode(groupKey), msg = UTF-8(registrationId))} (docs/azure-protocol.md §1.1). The device key is
  * kept as its 32 raw bytes: that is what signs its tokens, so it is never base64-encoded and decoded again.
  */
 public final class GroupKey implements DeviceKeySource {

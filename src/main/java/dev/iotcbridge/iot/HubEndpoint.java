@@ -32,7 +32,7 @@ final class HubEndpoint {
     }
 
     /**
-     * {@code /devices/{id}/messages/events?api-version=...}, the id URL-encoded as reference §4.1 asks. Built once per
+     * {@code /devices/{id}/messages/events?api-version=...}, the id URL-encoded as docs/azure-protocol.md §3.1 asks. Built once per
      * device link ({@link DeviceLink#events}), never per message.
      */
     String events(String deviceId) {
@@ -40,8 +40,8 @@ final class HubEndpoint {
     }
 
     /**
-     * A device or registration id as one path segment, encoded like the SDKs and the token's {@code sr} (reference
-     * §2.1, §2.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. Valid ids (reference §6) hold no space, so
+     * A device or registration id as one path segment, encoded like the SDKs and the token's {@code sr} (docs/azure-protocol.md
+     * §1.3): {@code plant:7.a_b-} becomes {@code plant%3A7.a_b-}. Valid ids (§2.2, §3.2) hold no space, so
      * URLEncoder's '+' for a space never arises.
      */
     static String encodedId(String id) {

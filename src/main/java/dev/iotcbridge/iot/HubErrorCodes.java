@@ -6,7 +6,7 @@ import java.io.IOException;
 import java.util.Map;
 
 /**
- * Finds IoT Hub's numeric error code in a failed response (reference §4.4), in the order the C# service SDK uses:
+ * Finds IoT Hub's numeric error code in a failed response (docs/azure-protocol.md §3.5), in the order the C# service SDK uses:
  * the {@code errorCode} of the JSON inside {@code Message}, then the {@code ErrorCode:<Name>;} prefix of
  * {@code Message}; then a top-level {@code errorCode}, then the {@code iothub-errorcode} header. Only on error paths.
  */

@@ -4,7 +4,7 @@ package dev.iotcbridge.iot;
  * What IoT Hub's HTTPS send-event API can carry in its headers: the one rule set for the webhook handler's
  * validation and the sender's own check, so that the two cannot disagree.
  * <ul>
- * <li>Application property names and values, and the component ({@code dt-subject}): reference §4.2, "property names
+ * <li>Application property names and values, and the component ({@code dt-subject}): docs/azure-protocol.md §3.3, "property names
  *     and values sent over HTTPS may only contain ASCII alphanumerics and {@code ! # $ % & ' * + - . ^ _ ` | ~}",
  *     which is exactly an HTTP token (RFC 9110 §5.6.2, {@code 1*tchar}). An empty value is refused: it is no
  *     token, and whether IoT Hub keeps an empty application property is unverified (a transform can leave the
@@ -27,7 +27,7 @@ public final class HubHeaderRules {
     private HubHeaderRules() {
     }
 
-    /** A non-empty HTTP token: property names and values, component names (reference §4.2). */
+    /** A non-empty HTTP token: property names and values, component names (docs/azure-protocol.md §3.3). */
     public static boolean isHeaderToken(String s) {
         return !s.isEmpty() && only(s, TOKEN_SYMBOLS);
     }

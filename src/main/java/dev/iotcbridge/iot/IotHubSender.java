@@ -51,7 +51,6 @@ public final class IotHubSender implements TelemetrySender {
     private final IotOptions options;
     private final InstantSource clock;
     private final Ticker ticker;
-    private final Sleeper sleeper;
     private final Scheduler scheduler;
     private final ScheduledExecutorService ownScheduler;
     private final OkHttpClient http;
@@ -69,7 +68,6 @@ public final class IotHubSender implements TelemetrySender {
         this.options = b.options;
         this.clock = b.clock;
         this.ticker = b.ticker;
-        this.sleeper = b.sleeper;
         this.ownScheduler = b.scheduler == null ? Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("bridge-timer", true)) : null;
         this.scheduler = b.scheduler != null ? b.scheduler : Scheduler.of(ownScheduler);
@@ -82,10 +80,10 @@ public final class IotHubSender implements TelemetrySender {
                 options.maxIdleConnections(), Duration.ofMinutes(2), MAX_ERROR_BODY);
         this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
         DpsClient dps = new DpsClient(http, options, clock, scheduler, json);
-        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker), options, ticker, scheduler);
+        this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
+        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler);
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
-        this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
@@ -109,7 +107,7 @@ public final class IotHubSender implements TelemetrySender {
         return quarter.compareTo(MIN_ATTEMPT_TIME) < 0 ? quarter : MIN_ATTEMPT_TIME;
     }
 
-    /** The production sender: system clock and sleeper, its own pooled OkHttp client and event loops. */
+    /** The production sender: system clock, its own timer thread, its own pooled OkHttp client and event loops. */
     public static IotHubSender create(Settings settings) {
         return builder(IotOptions.from(settings)).build();
     }
@@ -258,10 +256,7 @@ public final class IotHubSender implements TelemetrySender {
                         if (failure != null) {
                             throw Completion.cause(failure) instanceof RuntimeException r ? r : new CompletionException(failure);
                         }
-                        if (window.open(deviceId)) {
-                            // counted per device and window: the calls that shared this registration are one
-                            fleet.reprovisioning();
-                        }
+                        window.open(deviceId);
                         send(fresh);
                     }));
                 }
@@ -358,7 +353,6 @@ public final class IotHubSender implements TelemetrySender {
         private final IotOptions options;
         private InstantSource clock = InstantSource.system();
         private Ticker ticker = Ticker.systemTicker();
-        private Sleeper sleeper = Sleeper.SYSTEM;
         private Scheduler scheduler;
         /** Per thread: the jitter is drawn on event loops and timers at once, and needs no shared state. */
         private RandomGenerator random = () -> ThreadLocalRandom.current().nextLong();
@@ -383,11 +377,6 @@ public final class IotHubSender implements TelemetrySender {
             return this;
         }
 
-        /** Waits between DPS polls (the hub path waits on the {@link #scheduler}). */
-        public Builder sleeper(Sleeper sleeper) {
-            this.sleeper = Objects.requireNonNull(sleeper);
-            return this;
-        }
 
         /**
          * Where hub retries and back-offs wait (and DPS polls, as DeviceLinks moves onto it), on the same time as

@@ -44,6 +44,8 @@ final class Provisioner implements AutoCloseable {
     private final TokenBucket admission;
     private final Backoff backoff;
     private final List<DeviceKeySource> keys;
+    /** DPS requests and outcomes, for the operator's counters. */
+    private final FleetCounters fleet;
     /**
      * Index of the group key DPS accepted last. During a rotation the primary is refused for every device; starting
      * with the key that worked saves each registration a doomed 401 round trip.
@@ -53,10 +55,10 @@ final class Provisioner implements AutoCloseable {
     private final ConcurrentHashMap<String, HubEndpoint> hubs = new ConcurrentHashMap<>();
 
     /** The production provisioner: the settings' group keys, the settings' admission rate, shared randomness. */
-    Provisioner(DpsClient dps, IotOptions options, Scheduler scheduler, Ticker ticker) {
+    Provisioner(DpsClient dps, IotOptions options, Scheduler scheduler, Ticker ticker, FleetCounters fleet) {
         this(dps, options.secondaryKey().isPresent()
                 ? List.of(options.primaryKey(), options.secondaryKey().get())
-                : List.of(options.primaryKey()), options, scheduler, ticker, ThreadLocalRandom.current());
+                : List.of(options.primaryKey()), options, scheduler, ticker, ThreadLocalRandom.current(), fleet);
     }
 
     /**
@@ -64,13 +66,19 @@ final class Provisioner implements AutoCloseable {
      * @param random the back-off's jitter (ThreadLocalRandom's shared instance draws from the calling thread's own)
      */
     Provisioner(DpsClient dps, List<? extends DeviceKeySource> keys, IotOptions options, Scheduler scheduler, Ticker ticker,
-                RandomGenerator random) {
+                RandomGenerator random, FleetCounters fleet) {
         this.dps = dps;
+        this.fleet = fleet;
         this.keys = List.copyOf(keys);
         this.options = options;
         this.scheduler = scheduler;
         this.admission = new TokenBucket(options.registrationsPerMinute(), options.registrationBurst(), ticker);
         this.backoff = new Backoff(FIRST_BACKOFF, MAX_BACKOFF, random);
+    }
+
+    /** Where this provisioner counts DPS's work: the device links count the refusals it ends in. */
+    FleetCounters fleet() {
+        return fleet;
     }
 
     /**
@@ -185,7 +193,9 @@ final class Provisioner implements AutoCloseable {
          */
         private CompletableFuture<Optional<DeviceLink>> lookup() {
             byte[] key = derived.get(first);
+            fleet.lookup();
             return dps.lookup(registrationId, key, deadline).handle((known, t) -> {
+                countThrottled(t);
                 if (t == null) {
                     if (known.isPresent() && lookupAllowed.getAsBoolean()) {
                         LOG.fine(() -> "device " + registrationId + " already assigned to " + known.get().assignedHub());
@@ -211,7 +221,9 @@ final class Provisioner implements AutoCloseable {
             }
             int k = (first + i) % keys.size();
             byte[] key = derived.get(k);
+            fleet.registration();
             return dps.register(registrationId, key, modelId, deadline).handle((a, t) -> {
+                countThrottled(t);
                 if (t == null) {
                     if (k != preferredKey) {
                         preferredKey = k;
@@ -229,6 +241,12 @@ final class Provisioner implements AutoCloseable {
                 }
                 return CompletableFuture.<DeviceLink>failedFuture(cause);
             }).thenCompose(f -> f);
+        }
+
+        private void countThrottled(Throwable t) {
+            if (t != null && Completion.cause(t) instanceof DpsFailure e && e.verdict == Verdict.THROTTLED) {
+                fleet.dpsThrottled();
+            }
         }
 
         private DeviceLink link(DpsClient.Assignment a, byte[] key, boolean registered) {

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
 /**
- * Shared-access-signature tokens (reference §2). The resource is URL-encoded with upper-case escapes and the id is
+ * Shared-access-signature tokens (docs/azure-protocol.md §1.2-1.5). The resource is URL-encoded with upper-case escapes and the id is
  * never lower-cased; the signature covers exactly the encoded {@code sr} text that goes into the token, which is
  * what DPS and IoT Hub check.
  */

@@ -2,7 +2,7 @@ package dev.iotcbridge.iot;
 
 import java.time.Duration;
 
-/** Waits between DPS polls and between retries; injected so that tests advance a clock instead of sleeping. */
+/** The durable-mode worker's pause when its queue is empty or unreachable; injected so that tests do not sleep. */
 @FunctionalInterface
 public interface Sleeper {
 

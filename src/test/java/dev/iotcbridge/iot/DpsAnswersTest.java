@@ -74,6 +74,8 @@ class DpsAnswersTest extends IotRig {
         safe(assertThrows(DeviceRefusedException.class, () -> deliver(sender, message(ID), BUDGET)));
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the refusal is remembered: the hub is not asked again");
         assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+        assertEquals("dpsRegistrations=1 dpsLookups=1 reprovisioned=1 dpsThrottled=0 refused=1", sender.drainFleet().fields(),
+                "what the operator's counter line shows: one lookup at first, then one re-provisioning DPS refused");
     }
 
     @Test
@@ -186,5 +188,6 @@ class DpsAnswersTest extends IotRig {
         deliver(sender, message(ID), BUDGET);                  // the retry finds the device registered
         assertEquals(2, count(dps, "PUT", registerUrl(ID)));
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)));
+        assertEquals("dpsRegistrations=2 dpsLookups=1 reprovisioned=0 dpsThrottled=1 refused=0", sender.drainFleet().fields());
     }
 }

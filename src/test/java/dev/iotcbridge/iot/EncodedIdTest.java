@@ -11,8 +11,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Device ids with ':' (allowed by DPS and IoT Hub, reference §6) travel percent-encoded in every path, as reference
- * §4.1 ("{urlencoded deviceId}") and §2.3 say and as the SDKs send them: {@code plant:7.a_b-} is {@code plant%3A7.a_b-}.
+ * Device ids with ':' (allowed by DPS and IoT Hub, docs/azure-protocol.md §2.2 and §3.2) travel percent-encoded in
+ * every path, as §3.1 ("{urlencoded deviceId}") and §1.3 say and as the SDKs send them: {@code plant:7.a_b-} is {@code plant%3A7.a_b-}.
  */
 class EncodedIdTest extends IotRig {
 

@@ -63,7 +63,6 @@ abstract class IotRig {
     static WireMockServer hubB;
 
     final FakeTime time = new FakeTime(Instant.parse("2026-11-27T10:00:00Z"));
-    RecordingSleeper sleeper = new RecordingSleeper(time);
     /**
      * The senders' scheduler: DPS polls, DPS back-offs, queued registrations, call budgets and hub back-offs wait
      * here, on {@link #time}, moved by the rig's driver (below), never slept on. It records every delay asked for.
@@ -164,7 +163,7 @@ abstract class IotRig {
 
     IotHubSender sender(Map<String, String> settings, UnaryOperator<IotOptions> tune) {
         IotHubSender s = IotHubSender.builder(tune.apply(IotOptions.from(Settings.from(settings))))
-                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(recordingScheduler).random(jitter).build();
+                .clock(time).ticker(time).scheduler(recordingScheduler).random(jitter).build();
         senders.add(s);
         watchDps(() -> s.links().dpsRequestsInFlight());
         return s;

@@ -35,7 +35,8 @@ class ProvisionerTest extends IotRig {
             return group.deviceKey(id);
         };
         DpsClient dps = new DpsClient(http, options, time, recordingScheduler, new ObjectMapper());
-        Provisioner p = new Provisioner(dps, List.of(counting), options, recordingScheduler, time, new java.util.SplittableRandom(7));
+        Provisioner p = new Provisioner(dps, List.of(counting), options, recordingScheduler, time, new java.util.SplittableRandom(7),
+                new FleetCounters(io.opentelemetry.api.OpenTelemetry.noop()));
         provisioners.add(p);
         watchDps(p::dpsRequestsInFlight);
         return p;

@@ -72,7 +72,7 @@ class ProvisioningTest extends IotRig {
         dps.verify(1, putRequestedFor(urlEqualTo(registerUrl("sensor-001")))
                 .withHeader("Content-Type", equalToIgnoreCase("application/json; charset=utf-8")) // WireMock upper-cases the charset
                 .withHeader("Accept", equalTo("application/json"))
-                // payload is an object, not a string (the SDK's mistake, reference §5b)
+                // payload is an object, not a string (the SDK's mistake, docs/azure-protocol.md §2.9)
                 .withRequestBody(equalToJson("{\"registrationId\":\"sensor-001\",\"payload\":{\"modelId\":\"dtmi:com:example:Thermostat;1\"}}", false, false)));
         LoggedRequest register = requests(dps, "PUT", registerUrl("sensor-001")).get(0);
         long registeredAt = time.epochSecond() - 3; // the poll came 3 s later, on the fake clock
@@ -374,7 +374,7 @@ class ProvisioningTest extends IotRig {
             return recordingScheduler.schedule(delay, task);
         };
         IotHubSender sender = IotHubSender.builder(IotOptions.from(dev.iotcbridge.config.Settings.from(settings())))
-                .clock(time).ticker(time).sleeper(d -> sleeper.sleep(d)).scheduler(failingOnce).build();
+                .clock(time).ticker(time).scheduler(failingOnce).build();
         senders.add(sender);
         watchDps(() -> sender.links().dpsRequestsInFlight());
 

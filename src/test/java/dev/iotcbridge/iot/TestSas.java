@@ -13,7 +13,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Independent SAS code for tests: written from reference §1-2 with javax.crypto, sharing nothing with the
+ * Independent SAS code for tests: written from docs/azure-protocol.md §1 with javax.crypto, sharing nothing with the
  * production classes, so that a bug there cannot hide itself here.
  */
 final class TestSas {
