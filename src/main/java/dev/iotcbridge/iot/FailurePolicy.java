@@ -15,9 +15,9 @@ import java.util.Objects;
  * hub answer                          stale link                         fresh link (re-registered in this call,
  *                                                                        or within the device's window)
  * 2xx                                 DELIVERED, ends the window         DELIVERED, ends the window
- * no answer (DNS/connect/TLS/timeout) REPROVISION (hub moved)            RETRY, then 503 until the window ends
- * 404 + 404012 IotHubFailingOver      REPROVISION                        RETRY, then 503 until the window ends
- * 404 (404001 DeviceNotFound, other)  REPROVISION (deleted or moved)     RETRY, then 503 until the window ends
+ * no answer (DNS/connect/TLS/timeout) REPROVISION (hub moved)            RETRY, then 503 (call back-off)
+ * 404 + 404012 IotHubFailingOver      REPROVISION                        RETRY, then 503 (call back-off)
+ * 404 (404001 DeviceNotFound, other)  REPROVISION (deleted or moved)     RETRY, then 503 (call back-off)
  * 401 (401002, 401003, other)         REPROVISION (fresh key + token)    FAIL 502 (fresh token refused: clock/key)
  * 403 + 403002 IotHubQuotaExceeded    GIVE_UP 503 until next UTC day     (same; never re-provision for quota)
  * 403 (403012 DeviceDisabled, other)  REPROVISION (DPS decides)          REFUSE 403, remembered
@@ -38,9 +38,9 @@ import java.util.Objects;
  *
  * <p>Retry-After of a 503: for 429/5xx the longer of the hub's Retry-After and the ceiling of the next back-off
  * step, so a caller that waits it comes back after the wait the bridge itself would have made; for a fresh link the
- * hub still fails, the time until the window ends, when a retry can do something new (register again). A caller
- * that comes back earlier is not refused: its message is tried on the cached link at once, so a hub back early
- * delivers it. RETRY waits within the call's budget; what the budget cannot fit is answered as the decision says.
+ * hub still fails, the device's call back-off (2 s, doubling with each call the window's hub failed, at most 16 s,
+ * jittered), never beyond the window's end: its next call tries the cached link at once, so a hub that comes back
+ * is found within seconds, with no DPS round trip. RETRY waits within the call's budget; what the budget cannot fit is answered as the decision says.
  */
 final class FailurePolicy {
 
@@ -86,12 +86,21 @@ final class FailurePolicy {
      * @param attempts      sends of this message in this call, the one answered included (at least 1)
      * @param nextStep      the ceiling of the back-off after {@code attempts} failures: the longest wait the sender
      *                      would make before the next send
+     * @param nextCall      inside a window, how long the device's callers should wait before their next call: it
+     *                      grows with each call the window's hub failed (the sender's call back-off), so a fleet whose
+     *                      hub is down comes back more and more slowly, yet soon after the hub does
      */
-    record History(boolean reprovisioned, Duration windowLeft, int attempts, Duration nextStep) {
+    record History(boolean reprovisioned, Duration windowLeft, int attempts, Duration nextStep, Duration nextCall) {
 
         History {
             Objects.requireNonNull(windowLeft, "windowLeft");
             Objects.requireNonNull(nextStep, "nextStep");
+            Objects.requireNonNull(nextCall, "nextCall");
+        }
+
+        /** With callers told to come back when the window ends. */
+        History(boolean reprovisioned, Duration windowLeft, int attempts, Duration nextStep) {
+            this(reprovisioned, windowLeft, attempts, nextStep, windowLeft);
         }
 
         /** A first send, no window, nothing re-registered: the left-hand column. */
@@ -125,9 +134,11 @@ final class FailurePolicy {
                         : giveUp("IoT Hub " + what, h.nextStep(), h);
             }
             // The hub DPS just named fails too: it is down, or the assignment is not visible there yet. Only the end of
-            // the window can bring a new registration; until then the fresh link is all there is.
+            // the window can bring a new registration; until then the fresh link is all there is, and the caller is
+            // asked back after the call back-off (never later than the window's end): a hub that returns is then
+            // found on the cached link within seconds, and a hub that stays down sees each device less and less often.
             return retry("IoT Hub did not take the message after re-provisioning (" + what + ")",
-                    longer(h.windowLeft(), h.nextStep()), h);
+                    longer(shorter(h.windowLeft(), h.nextCall()), h.nextStep()), h);
         }
         if (s == 401) {
             return h.freshLink()
@@ -166,6 +177,10 @@ final class FailurePolicy {
 
     private static Decision giveUp(String reason, Duration retryAfter, History h) {
         return new Decision(Action.GIVE_UP, 503, reason + "; not sent again after " + h.attempts() + " attempts", retryAfter);
+    }
+
+    private static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
     }
 
     private static Duration longer(Duration a, Duration b) {

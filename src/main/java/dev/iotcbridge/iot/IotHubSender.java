@@ -61,6 +61,12 @@ public final class IotHubSender implements TelemetrySender {
     private final DeviceLinks links;
     private final ReprovisionWindow window;
     private final Backoff backoff;
+    /**
+     * How long the callers of a device whose window's hub keeps failing are asked to wait between calls: 2 s, doubling
+     * with each such call, at most 16 s, with full jitter so that a fleet's retries spread out (the device-reconnection
+     * guidance, docs/azure-protocol.md §3.7).
+     */
+    private final Backoff callBackoff;
     private final FleetCounters fleet;
     private final CloudToDevice cloudToDevice;
 
@@ -84,11 +90,14 @@ public final class IotHubSender implements TelemetrySender {
         this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler);
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
+        this.callBackoff = new Backoff(CALL_BACKOFF_FIRST, CALL_BACKOFF_MAX, b.random);
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
     /** How much of a hub's error answer is read: its JSON error description is far shorter. */
     private static final int MAX_ERROR_BODY = 16 * 1024;
+    static final Duration CALL_BACKOFF_FIRST = Duration.ofSeconds(2);
+    static final Duration CALL_BACKOFF_MAX = Duration.ofSeconds(16);
     private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
     /**
      * No retry (a send after one that failed, or after a re-provisioning) is started with less of the budget left
@@ -227,6 +236,14 @@ public final class IotHubSender implements TelemetrySender {
             });
         }
 
+        /** The call ends 503; a window's hub that failed it makes the device's next Retry-After longer. */
+        private TryLaterException endedFailing(FailurePolicy.Decision d, FailurePolicy.History h) {
+            if (h.freshLink()) {
+                window.callFailed(message.deviceId());
+            }
+            return tryLater(d, message.deviceId());
+        }
+
         private void decide(DeviceLink link, HubReply reply) {
             String deviceId = message.deviceId();
             if (reply.status() >= 200 && reply.status() < 300) {
@@ -238,8 +255,10 @@ public final class IotHubSender implements TelemetrySender {
                 // the call's own budget cut the request short: that says nothing about the hub
                 throw outOfTime(deviceId, "waiting for IoT Hub", options.pendingRetryAfter());
             }
-            FailurePolicy.History history = new FailurePolicy.History(reprovisioned, window.left(deviceId), attempts,
-                    backoff.ceiling(attempts));
+            Duration windowLeft = window.left(deviceId);
+            FailurePolicy.History history = new FailurePolicy.History(reprovisioned, windowLeft, attempts,
+                    backoff.ceiling(attempts), windowLeft.isZero() ? Duration.ZERO
+                            : callBackoff.delay(window.failedCalls(deviceId) + 1L));
             FailurePolicy.Decision d = FailurePolicy.decide(reply, history, clock.instant());
             LOG.log(Level.FINE, "device {0}: {1} -> {2} (attempt {3})",
                     new Object[] {deviceId, reply.detail(), d.action(), attempts});
@@ -263,14 +282,14 @@ public final class IotHubSender implements TelemetrySender {
                 case RETRY -> {
                     Duration wait = backoff.delay(attempts, reply.retryAfter());
                     if (!deadline.allows(wait.plus(minAttempt))) {
-                        throw tryLater(d, deviceId);
+                        throw endedFailing(d, history);
                     }
                     // another call may have re-registered the device meanwhile: retry on the link the cache has now
                     DeviceLink current = links.cached(deviceId);
                     DeviceLink next = current != null ? current : link;
                     scheduler.schedule(wait, () -> send(next));
                 }
-                case GIVE_UP -> throw tryLater(d, deviceId);
+                case GIVE_UP -> throw endedFailing(d, history);
                 case REFUSE -> throw links.refuse(deviceId, link, d.reason() + " (device " + deviceId + ")");
                 case REJECT -> throw new BadInputException(d.status(), d.reason() + " for device " + deviceId);
                 case FAIL -> throw new BridgeFaultException(502, d.reason() + " for device " + deviceId, reply.failure());

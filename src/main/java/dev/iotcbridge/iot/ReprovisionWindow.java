@@ -12,11 +12,12 @@ import java.time.Duration;
  * docs/azure-protocol.md §2); the reference bridge likewise allows one registration per device per minute.
  *
  * <p>Bounded like the device cache (the same most devices), on the injected ticker, so a window ends on the test's
- * clock. Nothing is kept beyond the start of each open window: the fresh link itself stays in the device cache.
+ * clock. Nothing is kept but when each open window started and how many calls its hub failed since: the fresh link
+ * itself stays in the device cache.
  */
 final class ReprovisionWindow {
 
-    private final Cache<String, Long> openedAt;
+    private final Cache<String, Open> openedAt;
     private final Duration length;
     private final Ticker ticker;
 
@@ -41,17 +42,31 @@ final class ReprovisionWindow {
      * @return whether this opened the window (false: it was open already)
      */
     boolean open(String deviceId) {
-        return openedAt.asMap().putIfAbsent(deviceId, ticker.read()) == null;
+        return openedAt.asMap().putIfAbsent(deviceId, new Open(ticker.read())) == null;
     }
 
     /** How long the device's window still runs: zero when none is open. */
     Duration left(String deviceId) {
-        Long since = openedAt.getIfPresent(deviceId);
-        if (since == null) {
+        Open open = openedAt.getIfPresent(deviceId);
+        if (open == null) {
             return Duration.ZERO;
         }
-        Duration left = length.minusNanos(ticker.read() - since);
+        Duration left = length.minusNanos(ticker.read() - open.since);
         return left.isNegative() ? Duration.ZERO : left;
+    }
+
+    /** Calls for the device that ended unanswered by its hub since the window opened: 0 when none is open. */
+    int failedCalls(String deviceId) {
+        Open open = openedAt.getIfPresent(deviceId);
+        return open == null ? 0 : open.failedCalls.get();
+    }
+
+    /** A call for the device ended with its hub still failing the fresh link (no effect when no window is open). */
+    void callFailed(String deviceId) {
+        Open open = openedAt.getIfPresent(deviceId);
+        if (open != null) {
+            open.failedCalls.incrementAndGet();
+        }
     }
 
     /**
@@ -61,6 +76,16 @@ final class ReprovisionWindow {
     void delivered(String deviceId) {
         if (openedAt.estimatedSize() > 0) {
             openedAt.invalidate(deviceId);
+        }
+    }
+
+    /** An open window: when it opened, and how many calls its hub has failed since (for the callers' Retry-After). */
+    private static final class Open {
+        final long since;
+        final java.util.concurrent.atomic.AtomicInteger failedCalls = new java.util.concurrent.atomic.AtomicInteger();
+
+        Open(long since) {
+            this.since = since;
         }
     }
 }

@@ -125,15 +125,17 @@ class AsyncLanesTest extends IotRig {
         IotHubSender sender = sender();
         await(sender.sendAsync(message(ID), BUDGET)); // provisions and caches
 
+        holdTime(); // the fake time stands still until the assertions below have seen the timer waiting
         CompletableFuture<Void> f = sender.sendAsync(message(ID), BUDGET);
         long give = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (scheduler.delays().isEmpty() && System.nanoTime() < give) {
-            Thread.sleep(1); // the real request to the hub; the fake time stands still
+            Thread.sleep(1); // the real request to the hub
         }
 
         assertEquals(List.of(Duration.ofMillis(100)), scheduler.delays(), "the back-off is scheduled, not slept");
         assertFalse(f.isDone(), "the call waits for its timer");
         assertEquals(2, count(hubA, "POST", eventsUrl(ID)));
+        releaseTime();
         await(f);
         assertEquals(3, count(hubA, "POST", eventsUrl(ID)), "the retry, sent once");
     }

@@ -89,6 +89,17 @@ class FailurePolicyTest {
     }
 
     @Test
+    void insideTheWindowCallersAreAskedBackAfterTheCallBackOffNeverBeyondTheWindow() {
+        Decision soon = FailurePolicy.decide(status(0, 0), new History(true, WINDOW_LEFT, 3, STEP, Duration.ofSeconds(4)), NOW);
+        assertEquals(Action.GIVE_UP, soon.action());
+        assertEquals(Duration.ofSeconds(4), soon.retryAfter(), "the hub may be back before the window ends");
+
+        Decision atTheEnd = FailurePolicy.decide(status(404, 404001),
+                new History(false, Duration.ofSeconds(3), 3, STEP, Duration.ofSeconds(16)), NOW);
+        assertEquals(Duration.ofSeconds(3), atTheEnd.retryAfter(), "then a registration is possible again");
+    }
+
+    @Test
     void aWindowShorterThanTheNextStepAnswersTheStep() {
         Decision d = FailurePolicy.decide(status(404, 404001), new History(true, Duration.ofMillis(50), 2, STEP), NOW);
         assertEquals(STEP, d.retryAfter());
