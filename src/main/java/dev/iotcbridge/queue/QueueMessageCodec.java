@@ -323,7 +323,14 @@ public final class QueueMessageCodec {
         }
     }
 
+    /**
+     * Whether the text is one JSON object and nothing else, so that embedding it raw keeps it byte for byte: the entry
+     * is read back from the object's first brace to its last, and whitespace around it would be lost (fuzz finding 13).
+     */
     private static boolean isJsonObject(String text) {
+        if (text.isEmpty() || text.charAt(0) != '{' || text.charAt(text.length() - 1) != '}') {
+            return false;
+        }
         try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return false;

@@ -160,6 +160,17 @@ class QueueMessageCodecTest {
         assertEquals(Optional.of(reason), back.reason());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {" {}", "{\"v\":1}\n", "\t{ \"a\" : 1 }\r\n"})
+    void anObjectWithWhitespaceAroundItIsKeptByteForByte(String item) {
+        PoisonReason reason = new PoisonReason(400, "not a bridge message", 1, AT);
+
+        PoisonEntry back = codec.decodePoison(codec.encodePoison(item, reason));
+
+        assertEquals(item, back.itemText(), "what the operator reads in the poison queue is what was queued");
+        assertEquals(Optional.of(reason), back.reason());
+    }
+
     @Test
     void anItemTheFunctionsHostMovedBareHasNoReason() {
         String item = codec.encode(item("{\"t\":1}".getBytes(StandardCharsets.UTF_8)));
