@@ -205,8 +205,18 @@ final class MessageValidator {
             throw BadInputException.badRequest(where + ": timestamp '" + abbreviate(text)
                     + "' is not an ISO-8601 date-time with a zone, e.g. 2026-11-27T10:00:00Z");
         }
+        if (instant.isBefore(FIRST_INSTANT) || instant.isAfter(LAST_INSTANT)) {
+            // an offset can move a four-digit year out of 0000..9999 ("0000-01-01T00:00:00+01:00" is 1 BC in UTC), and
+            // the format would then write "-0001-..." or "+10000-...", which no creation time can be
+            throw BadInputException.badRequest(where + ": timestamp '" + abbreviate(text)
+                    + "' is outside the years 0000..9999 once in UTC");
+        }
         return UTC_MILLIS.format(instant.truncatedTo(ChronoUnit.MILLIS));
     }
+
+    /** The instants a four-digit UTC timestamp can hold: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999..Z. */
+    private static final Instant FIRST_INSTANT = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     /**
      * Whether the text already is what {@link #utc} makes, {@code 2026-11-27T10:00:00.123Z}, a valid date and time.
