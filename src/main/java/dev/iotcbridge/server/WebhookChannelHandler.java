@@ -289,7 +289,20 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         x.bodyDone = true;
         String problem = cause.getMessage() == null ? "the request could not be read" : cause.getMessage();
         answer(x, WebhookResponse.error(400, "malformed request: "
-                + (problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+                + visible(problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+    }
+
+    /**
+     * The decoder's words quote the request ("invalid character 0x0 at index 5 of header 'Conte\0nt-Length'"): its
+     * control characters are made visible, so that the answer (and whatever logs it) holds none of the client's.
+     */
+    private static String visible(String s) {
+        if (s.chars().noneMatch(Character::isISOControl)) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        s.chars().forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return b.toString();
     }
 
     /**

@@ -154,4 +154,16 @@ class WebhookChannelHandlerTest {
         channel.close();
         assertReleased(in);
     }
+
+    @Test
+    void theDecodersWordsInA400HaveTheClientsControlCharactersMadeVisible() throws Exception {
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nConte" + (char) 0 + "nt-Length: 2\r\n\r\n{}");
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        String error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4)).get("error").textValue();
+        assertTrue(error.contains("header 'Conte\\u0000nt-Length'"), "the header named as it came, its NUL shown: " + error);
+        assertTrue(error.chars().noneMatch(Character::isISOControl), "no control character of the client's: " + error);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
 }
