@@ -28,6 +28,20 @@ final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
         this.ctx = ctx;
     }
 
+    /**
+     * A head the decoder could not read goes on untouched, to be answered 400 and its connection closed: routing it
+     * would answer what its parts seem to ask (a 401 for the key, a 100 for a webhook) or fail on them (a Content-Length
+     * that is not a number, which the decoder reported and left in the headers).
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof HttpRequest head && head.decoderResult().isFailure()) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
+
     @Override
     protected HttpResponse acceptMessage(HttpRequest request) {
         // the router runs again when the request goes on: only for requests with the header, which few clients send

@@ -155,6 +155,12 @@ class WebhookChannelHandlerTest {
         assertReleased(in);
     }
 
+    /** The status lines of what was written, in order, interim ones included. */
+    private static List<String> statusLines(String written) {
+        return java.util.regex.Pattern.compile("HTTP/1\\.1 [0-9]{3} [^\r]*").matcher(written).results()
+                .map(java.util.regex.MatchResult::group).toList();
+    }
+
     @Test
     void theDecodersWordsInA400HaveTheClientsControlCharactersMadeVisible() throws Exception {
         ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nConte" + (char) 0 + "nt-Length: 2\r\n\r\n{}");
@@ -164,6 +170,24 @@ class WebhookChannelHandlerTest {
         assertTrue(error.contains("header 'Conte\\u0000nt-Length'"), "the header named as it came, its NUL shown: " + error);
         assertTrue(error.chars().noneMatch(Character::isISOControl), "no control character of the client's: " + error);
         assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aHeadTheDecoderCouldNotReadIsA400EvenWithExpect100Continue() {
+        // routing the broken head failed on its Content-Length: the connection was closed without an answer
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 12abc\r\n\r\n{}");
+        String answer = written();
+        assertEquals(List.of("HTTP/1.1 400 Bad Request"), statusLines(answer), answer);
+        assertTrue(answer.contains("malformed request"), answer);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+
+        // a broken header name: the request was offered a 100 Continue before its 400
+        open();
+        in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nHo st: x\r\nContent-Length: 2\r\n\r\n{}");
+        answer = written();
+        assertEquals(List.of("HTTP/1.1 400 Bad Request"), statusLines(answer), answer);
         assertReleased(in);
     }
 }
