@@ -1,5 +1,6 @@
 package dev.iotcbridge.server;
 
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -57,8 +58,12 @@ final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
         RequestRouter.Answer refused = refusal;
         refusal = null;
         // no body follows the refusal: the decoder is told (as Netty's aggregator does) and reads what comes next as
-        // the next request
-        ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
-        return WebhookChannelHandler.http(refused.response(), !HttpUtil.isKeepAlive(request), false);
+        // the next request; unless it has already read past this head, when telling it now would cut the request
+        // after it short: then the refusal closes the connection (WebhookChannelHandler.begin does the same)
+        boolean readAhead = OneRequestAtATime.decodedAhead(ctx.pipeline());
+        if (!readAhead) {
+            ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+        }
+        return WebhookChannelHandler.http(refused.response(), readAhead || !HttpUtil.isKeepAlive(request), false);
     }
 }

@@ -4,6 +4,7 @@ import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.bridge.WebhookResponse;
 import dev.iotcbridge.net.BodyBuffer;
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -179,8 +180,14 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         }
         if ((announced > 0 || x.chunked) && RequestRouter.expectsSomethingElse(head)) {
             // the client waits before it sends the body and gets the final answer instead, so no body follows: the
-            // decoder is told (as Netty's own aggregator does) and reads what comes next as a new request
-            ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+            // decoder is told (as Netty's own aggregator does) and reads what comes next as a new request; unless it
+            // has already read past this head (pipelined behind an answer still awaited), when it took the next
+            // request's bytes for this body and telling it now would cut another request short: then the answer closes
+            if (OneRequestAtATime.decodedAhead(ctx.pipeline())) {
+                closing = true;
+            } else {
+                ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+            }
             x.bodyDone = true;
         }
         if (route instanceof RequestRouter.Answer a) {

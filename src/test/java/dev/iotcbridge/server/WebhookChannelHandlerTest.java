@@ -190,4 +190,42 @@ class WebhookChannelHandlerTest {
         assertEquals(List.of("HTTP/1.1 400 Bad Request"), statusLines(answer), answer);
         assertReleased(in);
     }
+
+    @Test
+    void aRefusedExpectationBehindAnAwaitedAnswerClosesRatherThanMisreadTheNextRequest() throws Exception {
+        // the decoder read the third request while the first waited for the hub, as the second's 5 bytes of body:
+        // telling it afterwards that no body follows made it read the third from its sixth byte, a 400 for a good request
+        ByteBuf in = receive(echo("held-first")
+                + "POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\n"
+                + echo("now-third"));
+        hub.next().answer().complete(null);
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 417 Expectation Failed"), statusLines(answers), answers);
+        assertTrue(answers.endsWith("\"}") && answers.contains("connection: close"), answers);
+        assertFalse(channel.isOpen(), "the client sends the third request again, on a new connection");
+        assertReleased(in);
+    }
+
+    @Test
+    void a100ContinueRefusedBehindAnAwaitedAnswerClosesToo() throws Exception {
+        // the same with a 413 instead of the 100: the third request was taken as body and never answered
+        ByteBuf in = receive(echo("held-first")
+                + "POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n"
+                + echo("now-third"));
+        hub.next().answer().complete(null);
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 413 Request Entity Too Large"), statusLines(answers), answers);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aRefusedExpectationReadInTurnKeepsTheConnection() {
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\n"
+                + echo("now-next"));
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 417 Expectation Failed", "HTTP/1.1 200 OK"), statusLines(answers), answers);
+        assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
 }
