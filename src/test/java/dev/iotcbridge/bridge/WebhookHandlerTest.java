@@ -108,6 +108,13 @@ class WebhookHandlerTest {
         assertEquals(415, xml.status());
         assertTrue(body(xml).get("error").asText().contains("application/xml"));
 
+        // a header value may hold a tab (RFC 9110 5.5): the answer shows it rather than carrying it into a log line
+        WebhookResponse tab = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of("content-type", "application/\tjson"),
+                "{}".getBytes()));
+        assertEquals(415, tab.status());
+        assertEquals("Content-Type application/\\u0009json is not supported: send application/json or "
+                + "application/x-www-form-urlencoded", body(tab).get("error").asText());
+
         WebhookResponse none = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of(), "{}".getBytes()));
         assertEquals(415, none.status());
 
