@@ -59,7 +59,7 @@ class FrontDoorFuzzTest {
     /** The function key: a secret, which no answer and no log record may hold. */
     private static final String KEY = "fk-Q2hlY2tUaGVLZXlOZXZlckxlYWtz";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The lengths of the bodies the transform was given (compact ASCII JSON: its text is the body as sent). */
+    /** The lengths of the bodies the transform was given, as the tree writes them back. */
     private static final List<Integer> BODIES = new ArrayList<>();
     private static final Hub HUB = new Hub();
     private static final WebhookHandler HANDLER = new WebhookHandler(Settings.from(Map.of("BRIDGE_MAX_BODY_BYTES",
@@ -225,8 +225,13 @@ class FrontDoorFuzzTest {
         if (!edited) {
             expected(requests, cut, ending, answers, finals, open, shown);
         }
-        for (int size : BODIES) {
-            assertTrue(size <= LIMIT, "the handler was given a body of " + size + " bytes, over the limit " + LIMIT + "\n" + shown);
+        if (!edited) {
+            // generated bodies are compact ASCII JSON, whose text the tree gives back exactly; an edited one could read
+            // back longer than it came (1e9 is written 1.0E9), so the limit is checked on the generated ones, next to
+            // the exact 413s of the requests generated past it
+            for (int size : BODIES) {
+                assertTrue(size <= LIMIT, "the handler was given a body of " + size + " bytes, over the limit " + LIMIT + "\n" + shown);
+            }
         }
 
         channel.close();
