@@ -3,6 +3,7 @@ package dev.iotcbridge.server;
 import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpExpectationFailedEvent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
@@ -64,6 +65,7 @@ final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
         if (!readAhead) {
             ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
         }
-        return WebhookChannelHandler.http(refused.response(), readAhead || !HttpUtil.isKeepAlive(request), false);
+        return WebhookChannelHandler.http(refused.response(), readAhead || !HttpUtil.isKeepAlive(request), false,
+                HttpMethod.HEAD.equals(request.method()));
     }
 }

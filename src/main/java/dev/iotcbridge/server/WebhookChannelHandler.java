@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -70,6 +71,8 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         final boolean keepAlive;
         final boolean http10;
         final boolean chunked;
+        /** A HEAD: its answer has the length of the body it would have, and no body. */
+        final boolean headMethod;
         /** The webhook whose body is being collected, and the body; both null when the body is not wanted. */
         RequestRouter.Webhook webhook;
         BodyBuffer body;
@@ -82,6 +85,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             keepAlive = head != null && HttpUtil.isKeepAlive(head);
             http10 = head != null && head.protocolVersion().equals(HttpVersion.HTTP_1_0);
             chunked = head != null && HttpUtil.isTransferEncodingChunked(head);
+            headMethod = head != null && HttpMethod.HEAD.equals(head.method());
         }
 
         boolean collecting() {
@@ -112,7 +116,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-                malformed(o.decoderResult().cause());
+                malformed(o.decoderResult().cause(), msg instanceof HttpRequest head ? head : null);
                 return;
             }
             if (msg instanceof HttpRequest head) {
@@ -280,7 +284,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request the decoder could not read: its head, or the chunks of its body. The stream cannot be trusted after it. */
-    private void malformed(Throwable cause) {
+    private void malformed(Throwable cause, HttpRequest failedHead) {
         closing = true;
         Exchange x = current;
         if (x != null && x.answered) {
@@ -288,7 +292,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (x == null) {
-            x = new Exchange(null);
+            x = new Exchange(failedHead); // what the head says, as far as it was read: whether it is a HEAD
             current = x;
         }
         x.webhook = null;
@@ -368,19 +372,24 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             current = null;
         }
         // with Connection: close, HttpServerKeepAliveHandler closes the connection once the answer is written
-        ctx.writeAndFlush(http(response, closing || !x.keepAlive, x.http10));
+        ctx.writeAndFlush(http(response, closing || !x.keepAlive, x.http10, x.headMethod));
     }
 
-    /** The answer on the wire: a body only where the status allows one, its length, the connection's fate. */
-    static FullHttpResponse http(WebhookResponse response, boolean close, boolean http10) {
+    /**
+     * The answer on the wire: a body only where the status and the method allow one, its length, the connection's
+     * fate. A HEAD's answer is left without its body here rather than by Netty's encoder, which knows the method only
+     * of the requests it decoded whole: the 400 for a HEAD cut short at a half-close went out with its body.
+     */
+    static FullHttpResponse http(WebhookResponse response, boolean close, boolean http10, boolean toHead) {
         int status = response.status();
         boolean bodyless = status == 204 || status == 304 || status < 200;
-        ByteBuf content = bodyless || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        ByteBuf content = bodyless || toHead || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
         HttpHeaders headers = http.headers();
         response.headers().forEach(headers::set);
         if (!bodyless) {
-            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            // for a HEAD, the length a GET's body would have (RFC 9110 8.6)
+            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         }
         if (close) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

@@ -228,4 +228,25 @@ class WebhookChannelHandlerTest {
         assertTrue(channel.isOpen());
         assertReleased(in);
     }
+
+    @Test
+    void aHeadCutShortByAHalfCloseGetsItsLengthAndNoBody() {
+        // the codec reports the head it could not finish itself, and its encoder then does not know it was a HEAD
+        ByteBuf in = receive("HEAD /api/health HTTP/1.1\r\nHost: x\r\n");
+        channel.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertTrue(answer.endsWith("\r\n\r\n"), "an answer to a HEAD has no body: " + answer);
+        assertTrue(answer.matches("(?s).*content-length: [1-9][0-9]*\r\n.*"), "the length a GET would get: " + answer);
+        assertReleased(in);
+    }
+
+    @Test
+    void aHeadGetsTheLengthOfTheBodyAGetWouldGetAndNoBody() {
+        ByteBuf in = receive("HEAD /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("content-length: 15\r\n") && answer.endsWith("\r\n\r\n"), answer);
+        assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
 }
