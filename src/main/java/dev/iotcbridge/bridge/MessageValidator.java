@@ -45,8 +45,15 @@ final class MessageValidator {
     /** How many valid model ids are remembered; past that, new ones are matched every time (bounded memory). */
     private static final int KNOWN_MODELS = 1_024;
     private final Set<String> knownModels = ConcurrentHashMap.newKeySet();
-    /** IoT Hub's device-to-cloud message limit counts body and properties (docs/azure-protocol.md, section 3). */
+    /**
+     * IoT Hub's device-to-cloud message limit counts the body and the properties, system ones included
+     * (docs/azure-protocol.md, section 3).
+     */
     static final int HUB_MESSAGE_LIMIT = 256 * 1024;
+    /** The system properties every message is sent with: content type application/json, content encoding utf-8. */
+    private static final int SYSTEM_PROPERTIES_BYTES = "application/json".length() + "utf-8".length();
+    /** The application property the timestamp travels as. */
+    private static final String CREATION_TIME = "iothub-creation-time-utc";
     private static final Set<String> FIELDS = Set.of(
             "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId", "downlink");
     private static final DateTimeFormatter UTC_MILLIS = new DateTimeFormatterBuilder()
@@ -152,11 +159,6 @@ final class MessageValidator {
         checkValues(where, "telemetry", telemetry, 1);
         Map<String, String> properties = properties(where, node.get("properties"));
         byte[] body = serialize(telemetry);
-        int size = body.length + properties.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
-        if (size > HUB_MESSAGE_LIMIT) {
-            throw new BadInputException(413, where + ": the message is " + size
-                    + " bytes; IoT Hub accepts at most " + HUB_MESSAGE_LIMIT + " bytes per message");
-        }
         Optional<String> modelId = optionalText(where, "modelId", node.get("modelId"));
         modelId.ifPresent(m -> {
             if (!knownModels.contains(m) && (m.length() > DTMI_MAX || !DTMI.matcher(m).matches())) {
@@ -170,6 +172,16 @@ final class MessageValidator {
         Optional<String> component = optionalText(where, "component", node.get("component"));
         Optional<String> messageId = optionalText(where, "messageId", node.get("messageId"));
         Optional<String> timestamp = optionalText(where, "timestamp", node.get("timestamp")).map(t -> utc(where, t));
+        // IoT Hub counts the system properties too: a message whose body and properties fit, with a message id, would
+        // be accepted here and refused by the hub (names and values are ASCII tokens, so a char is a byte)
+        long size = body.length + SYSTEM_PROPERTIES_BYTES
+                + properties.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum()
+                + messageId.map(String::length).orElse(0) + component.map(String::length).orElse(0)
+                + timestamp.map(t -> CREATION_TIME.length() + t.length()).orElse(0);
+        if (size > HUB_MESSAGE_LIMIT) {
+            throw new BadInputException(413, where + ": the message is " + size + " bytes with its properties; IoT Hub "
+                    + "accepts at most " + HUB_MESSAGE_LIMIT + " bytes per message");
+        }
         try {
             // the message checks what becomes a header (properties, component, message id): once, for every sender
             return new DeviceMessage(deviceId, modelId.or(() -> defaultModelId), body, timestamp, component, messageId, properties);

@@ -259,6 +259,21 @@ class WebhookHandlerTest {
     }
 
     @Test
+    void theSizeCountsWhatIoTHubCountsTheSystemPropertiesIncluded() throws Exception {
+        WebhookHandler big = handler(Map.of("BRIDGE_MAX_BODY_BYTES", "600000"));
+        // a body of 262111 bytes: with the content type and encoding the bridge sends (21 bytes), 12 under the limit
+        String telemetry = "{\"blob\": \"" + "x".repeat(262_100) + "\"}";
+        WebhookResponse fits = big.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": " + telemetry + "}]}"));
+        assertEquals(200, fits.status(), fits.bodyText());
+
+        // and a message id of 40 characters, which IoT Hub counts as well (fuzz finding 21): refused by the hub before
+        WebhookResponse over = big.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"messageId\": \""
+                + "m".repeat(40) + "\", \"telemetry\": " + telemetry + "}]}"));
+        assertEquals(413, over.status(), over.bodyText());
+        assertTrue(body(over).get("error").asText().contains("the message is 262172 bytes with its properties"), over.bodyText());
+    }
+
+    @Test
     void defaultModelIdAppliesWhenTheTransformGivesNone() {
         WebhookHandler h = handler(Map.of("IOTC_DEFAULT_MODEL_ID", "dtmi:com:example:Default;2"));
         h.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {}}, {\"deviceId\": \"e\", \"telemetry\": {}, \"modelId\": \"dtmi:x:y;1\"}]}"));
