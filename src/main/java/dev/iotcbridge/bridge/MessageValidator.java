@@ -282,7 +282,8 @@ final class MessageValidator {
                 continue;
             }
             if (!value.isValueNode()) {
-                throw BadInputException.badRequest(where + ": property '" + name + "' must be a string, not "
+                // the name as it came, control characters shown: DeviceMessage refuses it too, but later
+                throw BadInputException.badRequest(where + ": property '" + abbreviate(name) + "' must be a string, not "
                         + article(value.getNodeType()));
             }
             properties.put(name, value.asText()); // names and values are checked as headers by DeviceMessage

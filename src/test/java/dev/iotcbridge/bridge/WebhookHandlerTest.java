@@ -274,6 +274,15 @@ class WebhookHandlerTest {
     }
 
     @Test
+    void aPropertyNameIsQuotedWithItsControlCharactersShown() throws Exception {
+        WebhookResponse r = handler.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {},"
+                + " \"properties\": {\"a\\rb\": {}}}]}"));
+        assertEquals(400, r.status());
+        String error = body(r).get("error").asText();
+        assertTrue(error.contains("property 'a\\u000db' must be a string, not an object"), error);
+    }
+
+    @Test
     void defaultModelIdAppliesWhenTheTransformGivesNone() {
         WebhookHandler h = handler(Map.of("IOTC_DEFAULT_MODEL_ID", "dtmi:com:example:Default;2"));
         h.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {}}, {\"deviceId\": \"e\", \"telemetry\": {}, \"modelId\": \"dtmi:x:y;1\"}]}"));
