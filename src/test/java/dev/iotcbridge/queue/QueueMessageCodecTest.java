@@ -207,6 +207,20 @@ class QueueMessageCodecTest {
         assertTrue(e.getMessage().startsWith("the queue item is not a bridge message: "), e.getMessage());
     }
 
+    /** What the hub would refuse as a creation time is refused here, in an item written by another hand (fuzz finding 23). */
+    @ParameterizedTest
+    @ValueSource(strings = {".[a)", "2026-11-27T10:00:00Z", "2026-02-30T10:00:00.000Z", "yesterday"})
+    void anItemWhoseCreationTimeIsNotACanonicalUtcTimeIsA400(String created) {
+        String text = "{\"v\":1,\"route\":\"r\",\"enqueuedAt\":\"2026-11-27T10:00:00Z\",\"messageId\":\"i\",\"deviceId\":\"d\","
+                + "\"creationTimeUtc\":\"" + created + "\",\"body\":{}}";
+
+        BadInputException e = assertThrows(BadInputException.class, () -> codec.decode(text));
+
+        assertEquals(400, e.status());
+        assertEquals("the queue item is not a bridge message: 'creationTimeUtc' is not a UTC time such as "
+                + "2026-11-27T10:00:00.000Z", e.getMessage());
+    }
+
     @Test
     void fieldsOfALaterMinorChangeAreIgnored() {
         String text = "{\"v\":1,\"route\":\"r\",\"priority\":{\"level\":3},\"enqueuedAt\":\"2026-11-27T10:00:00Z\","
