@@ -383,7 +383,10 @@ public final class QueueMessageCodec {
     }
 
     private static BadInputException notAnItem(String problem) {
-        return BadInputException.badRequest("the queue item is not a bridge message: " + visible(String.valueOf(problem)));
+        // cut after escaping: a parser's words quote the item, and each control character in it grows to six
+        String shown = visible(String.valueOf(problem));
+        return BadInputException.badRequest("the queue item is not a bridge message: "
+                + (shown.length() > 300 ? shown.substring(0, 300) + "..." : shown));
     }
 
     /** A parser's words can quote the item (Jackson's "Unrecognized token"): its control characters made visible. */

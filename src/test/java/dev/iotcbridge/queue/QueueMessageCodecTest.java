@@ -222,6 +222,16 @@ class QueueMessageCodecTest {
     }
 
     @Test
+    void aParsersWordsInTheRefusalAreCutAfterTheirControlCharactersAreShown() {
+        // Jackson quotes the token it could not read: 200 NULs became 1,200 characters of reason (fuzz finding 24)
+        BadInputException e = assertThrows(BadInputException.class, () -> codec.decode("y" + "\u0000".repeat(200)));
+
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().length() < 400 && e.getMessage().endsWith("..."), e.getMessage());
+        assertTrue(e.getMessage().chars().noneMatch(Character::isISOControl), e.getMessage());
+    }
+
+    @Test
     void fieldsOfALaterMinorChangeAreIgnored() {
         String text = "{\"v\":1,\"route\":\"r\",\"priority\":{\"level\":3},\"enqueuedAt\":\"2026-11-27T10:00:00Z\","
                 + "\"messageId\":\"i\",\"deviceId\":\"d\",\"body\":{\"t\":1}}";
