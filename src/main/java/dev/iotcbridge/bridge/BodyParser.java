@@ -61,7 +61,8 @@ final class BodyParser {
             refuseOtherCharsets(contentType.get());
             return form ? form(body) : json(body);
         }
-        throw new BadInputException(415, "Content-Type " + mediaType
+        // the type is quoted as it came, a tab or any other control character inside it shown, not sent on
+        throw new BadInputException(415, "Content-Type " + abbreviate(mediaType)
                 + " is not supported: send application/json or application/x-www-form-urlencoded");
     }
 

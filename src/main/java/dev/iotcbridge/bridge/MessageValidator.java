@@ -45,8 +45,15 @@ final class MessageValidator {
     /** How many valid model ids are remembered; past that, new ones are matched every time (bounded memory). */
     private static final int KNOWN_MODELS = 1_024;
     private final Set<String> knownModels = ConcurrentHashMap.newKeySet();
-    /** IoT Hub's device-to-cloud message limit counts body and properties (docs/azure-protocol.md, section 3). */
+    /**
+     * IoT Hub's device-to-cloud message limit counts the body and the properties, system ones included
+     * (docs/azure-protocol.md, section 3).
+     */
     static final int HUB_MESSAGE_LIMIT = 256 * 1024;
+    /** The system properties every message is sent with: content type application/json, content encoding utf-8. */
+    private static final int SYSTEM_PROPERTIES_BYTES = "application/json".length() + "utf-8".length();
+    /** The application property the timestamp travels as. */
+    private static final String CREATION_TIME = "iothub-creation-time-utc";
     private static final Set<String> FIELDS = Set.of(
             "deviceId", "telemetry", "timestamp", "modelId", "component", "properties", "messageId", "downlink");
     private static final DateTimeFormatter UTC_MILLIS = new DateTimeFormatterBuilder()
@@ -152,11 +159,6 @@ final class MessageValidator {
         checkValues(where, "telemetry", telemetry, 1);
         Map<String, String> properties = properties(where, node.get("properties"));
         byte[] body = serialize(telemetry);
-        int size = body.length + properties.entrySet().stream().mapToInt(e -> e.getKey().length() + e.getValue().length()).sum();
-        if (size > HUB_MESSAGE_LIMIT) {
-            throw new BadInputException(413, where + ": the message is " + size
-                    + " bytes; IoT Hub accepts at most " + HUB_MESSAGE_LIMIT + " bytes per message");
-        }
         Optional<String> modelId = optionalText(where, "modelId", node.get("modelId"));
         modelId.ifPresent(m -> {
             if (!knownModels.contains(m) && (m.length() > DTMI_MAX || !DTMI.matcher(m).matches())) {
@@ -170,6 +172,16 @@ final class MessageValidator {
         Optional<String> component = optionalText(where, "component", node.get("component"));
         Optional<String> messageId = optionalText(where, "messageId", node.get("messageId"));
         Optional<String> timestamp = optionalText(where, "timestamp", node.get("timestamp")).map(t -> utc(where, t));
+        // IoT Hub counts the system properties too: a message whose body and properties fit, with a message id, would
+        // be accepted here and refused by the hub (names and values are ASCII tokens, so a char is a byte)
+        long size = body.length + SYSTEM_PROPERTIES_BYTES
+                + properties.entrySet().stream().mapToLong(e -> e.getKey().length() + e.getValue().length()).sum()
+                + messageId.map(String::length).orElse(0) + component.map(String::length).orElse(0)
+                + timestamp.map(t -> CREATION_TIME.length() + t.length()).orElse(0);
+        if (size > HUB_MESSAGE_LIMIT) {
+            throw new BadInputException(413, where + ": the message is " + size + " bytes with its properties; IoT Hub "
+                    + "accepts at most " + HUB_MESSAGE_LIMIT + " bytes per message");
+        }
         try {
             // the message checks what becomes a header (properties, component, message id): once, for every sender
             return new DeviceMessage(deviceId, modelId.or(() -> defaultModelId), body, timestamp, component, messageId, properties);
@@ -205,8 +217,18 @@ final class MessageValidator {
             throw BadInputException.badRequest(where + ": timestamp '" + abbreviate(text)
                     + "' is not an ISO-8601 date-time with a zone, e.g. 2026-11-27T10:00:00Z");
         }
+        if (instant.isBefore(FIRST_INSTANT) || instant.isAfter(LAST_INSTANT)) {
+            // an offset can move a four-digit year out of 0000..9999 ("0000-01-01T00:00:00+01:00" is 1 BC in UTC), and
+            // the format would then write "-0001-..." or "+10000-...", which no creation time can be
+            throw BadInputException.badRequest(where + ": timestamp '" + abbreviate(text)
+                    + "' is outside the years 0000..9999 once in UTC");
+        }
         return UTC_MILLIS.format(instant.truncatedTo(ChronoUnit.MILLIS));
     }
+
+    /** The instants a four-digit UTC timestamp can hold: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999..Z. */
+    private static final Instant FIRST_INSTANT = Instant.parse("0000-01-01T00:00:00Z");
+    private static final Instant LAST_INSTANT = Instant.parse("9999-12-31T23:59:59.999999999Z");
 
     /**
      * Whether the text already is what {@link #utc} makes, {@code 2026-11-27T10:00:00.123Z}, a valid date and time.
@@ -260,7 +282,8 @@ final class MessageValidator {
                 continue;
             }
             if (!value.isValueNode()) {
-                throw BadInputException.badRequest(where + ": property '" + name + "' must be a string, not "
+                // the name as it came, control characters shown: DeviceMessage refuses it too, but later
+                throw BadInputException.badRequest(where + ": property '" + abbreviate(name) + "' must be a string, not "
                         + article(value.getNodeType()));
             }
             properties.put(name, value.asText()); // names and values are checked as headers by DeviceMessage

@@ -3,6 +3,7 @@ package dev.iotcbridge.net;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -49,6 +50,21 @@ public final class OneRequestAtATime extends ChannelDuplexHandler {
 
     public Phase phase() {
         return phase;
+    }
+
+    /**
+     * Whether what the codec decoded after the message being passed on is held here, so the codec has read past it.
+     * A handler that would tell the codec "no body follows this head" must not then: the codec has already taken the
+     * bytes after the head as its body, and is in another request by now.
+     */
+    public boolean decodedAhead() {
+        return !held.isEmpty();
+    }
+
+    /** {@link #decodedAhead()} of the pipeline's instance; false where there is none. */
+    public static boolean decodedAhead(ChannelPipeline pipeline) {
+        OneRequestAtATime order = pipeline.get(OneRequestAtATime.class);
+        return order != null && order.decodedAhead();
     }
 
     @Override

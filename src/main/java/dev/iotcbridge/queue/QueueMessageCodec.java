@@ -26,6 +26,7 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Queue items as compact JSON text: one {@link QueuedMessage} per item, and poison entries that carry their reason.
@@ -117,6 +118,11 @@ public final class QueueMessageCodec {
             expect(body != null, "it has no body");
             String route = required(fields, "route");
             String messageId = required(fields, "messageId");
+            String created = fields.get("creationTimeUtc");
+            // DeviceMessage checks only that a timestamp can be a header: the hub's rule is the canonical UTC time the
+            // handler writes, and an item written by another hand must not carry anything else to IoT Hub
+            expect(created == null || isCreationTime(created), "'creationTimeUtc' is not a UTC time such as "
+                    + "2026-11-27T10:00:00.000Z");
             DeviceMessage message = new DeviceMessage(required(fields, "deviceId"),
                     Optional.ofNullable(fields.get("modelId")), body, Optional.ofNullable(fields.get("creationTimeUtc")),
                     Optional.ofNullable(fields.get("component")), Optional.of(messageId), properties);
@@ -323,7 +329,30 @@ public final class QueueMessageCodec {
         }
     }
 
+    /**
+     * Whether the text is one JSON object and nothing else, so that embedding it raw keeps it byte for byte: the entry
+     * is read back from the object's first brace to its last, and whitespace around it would be lost (fuzz finding 13).
+     */
+    private static final Pattern CREATION_TIME =
+            Pattern.compile("[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z");
+
+    /** The handler's canonical timestamp (bridge/MessageValidator.utc), a date and time that exists. */
+    private static boolean isCreationTime(String t) {
+        if (!CREATION_TIME.matcher(t).matches()) {
+            return false;
+        }
+        try {
+            Instant.parse(t);
+            return true;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
     private static boolean isJsonObject(String text) {
+        if (text.isEmpty() || text.charAt(0) != '{' || text.charAt(text.length() - 1) != '}') {
+            return false;
+        }
         try (JsonParser p = JSON.createParser(text)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return false;
@@ -354,7 +383,10 @@ public final class QueueMessageCodec {
     }
 
     private static BadInputException notAnItem(String problem) {
-        return BadInputException.badRequest("the queue item is not a bridge message: " + visible(String.valueOf(problem)));
+        // cut after escaping: a parser's words quote the item, and each control character in it grows to six
+        String shown = visible(String.valueOf(problem));
+        return BadInputException.badRequest("the queue item is not a bridge message: "
+                + (shown.length() > 300 ? shown.substring(0, 300) + "..." : shown));
     }
 
     /** A parser's words can quote the item (Jackson's "Unrecognized token"): its control characters made visible. */

@@ -1,7 +1,9 @@
 package dev.iotcbridge.server;
 
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpExpectationFailedEvent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
@@ -28,6 +30,20 @@ final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
         this.ctx = ctx;
     }
 
+    /**
+     * A head the decoder could not read goes on untouched, to be answered 400 and its connection closed: routing it
+     * would answer what its parts seem to ask (a 401 for the key, a 100 for a webhook) or fail on them (a Content-Length
+     * that is not a number, which the decoder reported and left in the headers).
+     */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof HttpRequest head && head.decoderResult().isFailure()) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        super.channelRead(ctx, msg);
+    }
+
     @Override
     protected HttpResponse acceptMessage(HttpRequest request) {
         // the router runs again when the request goes on: only for requests with the header, which few clients send
@@ -43,8 +59,13 @@ final class ContinueUnlessRefused extends HttpServerExpectContinueHandler {
         RequestRouter.Answer refused = refusal;
         refusal = null;
         // no body follows the refusal: the decoder is told (as Netty's aggregator does) and reads what comes next as
-        // the next request
-        ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
-        return WebhookChannelHandler.http(refused.response(), !HttpUtil.isKeepAlive(request), false);
+        // the next request; unless it has already read past this head, when telling it now would cut the request
+        // after it short: then the refusal closes the connection (WebhookChannelHandler.begin does the same)
+        boolean readAhead = OneRequestAtATime.decodedAhead(ctx.pipeline());
+        if (!readAhead) {
+            ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+        }
+        return WebhookChannelHandler.http(refused.response(), readAhead || !HttpUtil.isKeepAlive(request), false,
+                HttpMethod.HEAD.equals(request.method()));
     }
 }

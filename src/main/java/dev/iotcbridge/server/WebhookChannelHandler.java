@@ -4,6 +4,7 @@ import dev.iotcbridge.bridge.WebhookHandler;
 import dev.iotcbridge.bridge.WebhookRequest;
 import dev.iotcbridge.bridge.WebhookResponse;
 import dev.iotcbridge.net.BodyBuffer;
+import dev.iotcbridge.net.OneRequestAtATime;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpExpectationFailedEvent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -69,6 +71,8 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         final boolean keepAlive;
         final boolean http10;
         final boolean chunked;
+        /** A HEAD: its answer has the length of the body it would have, and no body. */
+        final boolean headMethod;
         /** The webhook whose body is being collected, and the body; both null when the body is not wanted. */
         RequestRouter.Webhook webhook;
         BodyBuffer body;
@@ -81,6 +85,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             keepAlive = head != null && HttpUtil.isKeepAlive(head);
             http10 = head != null && head.protocolVersion().equals(HttpVersion.HTTP_1_0);
             chunked = head != null && HttpUtil.isTransferEncodingChunked(head);
+            headMethod = head != null && HttpMethod.HEAD.equals(head.method());
         }
 
         boolean collecting() {
@@ -111,7 +116,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             if (msg instanceof HttpObject o && o.decoderResult().isFailure()) {
-                malformed(o.decoderResult().cause());
+                malformed(o.decoderResult().cause(), msg instanceof HttpRequest head ? head : null);
                 return;
             }
             if (msg instanceof HttpRequest head) {
@@ -179,8 +184,14 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         }
         if ((announced > 0 || x.chunked) && RequestRouter.expectsSomethingElse(head)) {
             // the client waits before it sends the body and gets the final answer instead, so no body follows: the
-            // decoder is told (as Netty's own aggregator does) and reads what comes next as a new request
-            ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+            // decoder is told (as Netty's own aggregator does) and reads what comes next as a new request; unless it
+            // has already read past this head (pipelined behind an answer still awaited), when it took the next
+            // request's bytes for this body and telling it now would cut another request short: then the answer closes
+            if (OneRequestAtATime.decodedAhead(ctx.pipeline())) {
+                closing = true;
+            } else {
+                ctx.pipeline().fireUserEventTriggered(HttpExpectationFailedEvent.INSTANCE);
+            }
             x.bodyDone = true;
         }
         if (route instanceof RequestRouter.Answer a) {
@@ -273,7 +284,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
     }
 
     /** A request the decoder could not read: its head, or the chunks of its body. The stream cannot be trusted after it. */
-    private void malformed(Throwable cause) {
+    private void malformed(Throwable cause, HttpRequest failedHead) {
         closing = true;
         Exchange x = current;
         if (x != null && x.answered) {
@@ -281,7 +292,7 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (x == null) {
-            x = new Exchange(null);
+            x = new Exchange(failedHead); // what the head says, as far as it was read: whether it is a HEAD
             current = x;
         }
         x.webhook = null;
@@ -289,7 +300,20 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         x.bodyDone = true;
         String problem = cause.getMessage() == null ? "the request could not be read" : cause.getMessage();
         answer(x, WebhookResponse.error(400, "malformed request: "
-                + (problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+                + visible(problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
+    }
+
+    /**
+     * The decoder's words quote the request ("invalid character 0x0 at index 5 of header 'Conte\0nt-Length'"): its
+     * control characters are made visible, so that the answer (and whatever logs it) holds none of the client's.
+     */
+    private static String visible(String s) {
+        if (s.chars().noneMatch(Character::isISOControl)) {
+            return s;
+        }
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        s.chars().forEach(c -> b.append(Character.isISOControl(c) ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return b.toString();
     }
 
     /**
@@ -348,19 +372,24 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
             current = null;
         }
         // with Connection: close, HttpServerKeepAliveHandler closes the connection once the answer is written
-        ctx.writeAndFlush(http(response, closing || !x.keepAlive, x.http10));
+        ctx.writeAndFlush(http(response, closing || !x.keepAlive, x.http10, x.headMethod));
     }
 
-    /** The answer on the wire: a body only where the status allows one, its length, the connection's fate. */
-    static FullHttpResponse http(WebhookResponse response, boolean close, boolean http10) {
+    /**
+     * The answer on the wire: a body only where the status and the method allow one, its length, the connection's
+     * fate. A HEAD's answer is left without its body here rather than by Netty's encoder, which knows the method only
+     * of the requests it decoded whole: the 400 for a HEAD cut short at a half-close went out with its body.
+     */
+    static FullHttpResponse http(WebhookResponse response, boolean close, boolean http10, boolean toHead) {
         int status = response.status();
         boolean bodyless = status == 204 || status == 304 || status < 200;
-        ByteBuf content = bodyless || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
+        ByteBuf content = bodyless || toHead || response.body().length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(response.body());
         FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status), content);
         HttpHeaders headers = http.headers();
         response.headers().forEach(headers::set);
         if (!bodyless) {
-            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, content.readableBytes());
+            // for a HEAD, the length a GET's body would have (RFC 9110 8.6)
+            headers.setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
         }
         if (close) {
             headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

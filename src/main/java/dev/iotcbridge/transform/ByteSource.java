@@ -5,7 +5,9 @@ import java.math.BigDecimal;
 
 /**
  * The bytes a decoding function reads: a jq array of integers 0..255, or a hex string (as payloads carry them).
- * Reads in place, without copying the whole payload: a function reading 2 bytes looks at 2 elements or 4 characters.
+ * Reads in place, without copying the whole payload. Either is checked whole, whatever part a function reads: an
+ * array with a non-byte anywhere is not bytes, as hex text with a non-hex character anywhere is not (payloads are
+ * small and the check is cheap), so a payload the cloud sent damaged is an error, not a value from its good part.
  */
 abstract sealed class ByteSource {
 
@@ -34,12 +36,13 @@ abstract sealed class ByteSource {
     }
 
     private static final class Array extends ByteSource {
-        private final String function;
         private final JsonNode array;
 
-        Array(String function, JsonNode array) {
-            this.function = function;
+        Array(String function, JsonNode array) throws TransformFunctionException {
             this.array = array;
+            for (int i = 0; i < array.size(); i++) {
+                checkedByte(function, array.get(i), i);
+            }
         }
 
         @Override
@@ -48,8 +51,8 @@ abstract sealed class ByteSource {
         }
 
         @Override
-        int at(int index) throws TransformFunctionException {
-            return checkedByte(function, array.get(index), index);
+        int at(int index) {
+            return array.get(index).intValue(); // checked: an exact integer 0..255
         }
     }
 

@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
+import java.time.format.ResolverStyle;
 import java.time.temporal.ChronoField;
 import net.thisptr.jackson.jq.Scope;
 
@@ -25,7 +26,7 @@ final class TimeFunctions {
     private static final long MAX_MILLIS = 253_402_300_799_999L;
 
     /** RFC 3339 / ISO-8601 with an offset: 'T' or 't', 0..9 fraction digits, Z, z, +01:00 or +0100. */
-    private static final DateTimeFormatter ISO_WITH_OFFSET = new DateTimeFormatterBuilder()
+    private static final DateTimeFormatter ISO_SHAPE = new DateTimeFormatterBuilder()
             .parseCaseInsensitive()
             .append(DateTimeFormatter.ISO_LOCAL_DATE)
             .appendLiteral('T')
@@ -36,6 +37,11 @@ final class TimeFunctions {
             .optionalStart().appendOffset("+HH:MM", "Z").optionalEnd()
             .optionalStart().appendOffset("+HHMM", "Z").optionalEnd()
             .toFormatter();
+    /**
+     * The same, resolved strictly: the builder's default (SMART) moves September 31st to the 30th, a time the cloud
+     * never sent (fuzz finding 12).
+     */
+    private static final DateTimeFormatter ISO_WITH_OFFSET = ISO_SHAPE.withResolverStyle(ResolverStyle.STRICT);
 
     private TimeFunctions() {
     }
@@ -109,6 +115,11 @@ final class TimeFunctions {
         try {
             t = OffsetDateTime.parse(in.textValue().strip(), ISO_WITH_OFFSET);
         } catch (DateTimeParseException e) {
+            if (e.getCause() != null && e.getCause().getMessage() != null && hasTheShape(in.textValue().strip())) {
+                // the calendar has no such day or time: the cause names which ("Invalid date 'SEPTEMBER 31'")
+                throw new TransformFunctionException("utc_iso", "'" + JsonText.clip(in.textValue(), 40)
+                        + "' is not a valid date and time: " + e.getCause().getMessage());
+            }
             throw new TransformFunctionException("utc_iso", "'" + JsonText.clip(in.textValue(), 40)
                     + "' is not an ISO-8601 date-time with an offset, such as 2024-05-01T10:00:00.123Z or 2024-05-01T12:00:00+02:00");
         }
@@ -118,6 +129,16 @@ final class TimeFunctions {
             throw new TransformFunctionException("utc_iso", "the time is outside the years 0000..9999 once in UTC");
         }
         return TextNode.valueOf(format(millis));
+    }
+
+    /** Whether the text is an ISO-8601 date-time with an offset in form, whatever its day and time (the error path only). */
+    private static boolean hasTheShape(String text) {
+        try {
+            OffsetDateTime.parse(text, ISO_SHAPE);
+            return true;
+        } catch (DateTimeParseException e) {
+            return false;
+        }
     }
 
     /** Epoch milliseconds as YYYY-MM-DDTHH:MM:SS.mmmZ; by hand, since this runs for every message. */

@@ -108,6 +108,13 @@ class WebhookHandlerTest {
         assertEquals(415, xml.status());
         assertTrue(body(xml).get("error").asText().contains("application/xml"));
 
+        // a header value may hold a tab (RFC 9110 5.5): the answer shows it rather than carrying it into a log line
+        WebhookResponse tab = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of("content-type", "application/\tjson"),
+                "{}".getBytes()));
+        assertEquals(415, tab.status());
+        assertEquals("Content-Type application/\\u0009json is not supported: send application/json or "
+                + "application/x-www-form-urlencoded", body(tab).get("error").asText());
+
         WebhookResponse none = handler.handle(new WebhookRequest("echo", "", Map.of(), Map.of(), "{}".getBytes()));
         assertEquals(415, none.status());
 
@@ -249,6 +256,30 @@ class WebhookHandlerTest {
         WebhookResponse r = big.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {\"blob\": \"" + "x".repeat(270_000) + "\"}}]}"));
         assertEquals(413, r.status());
         assertTrue(body(r).get("error").asText().contains("at most 262144 bytes"));
+    }
+
+    @Test
+    void theSizeCountsWhatIoTHubCountsTheSystemPropertiesIncluded() throws Exception {
+        WebhookHandler big = handler(Map.of("BRIDGE_MAX_BODY_BYTES", "600000"));
+        // a body of 262111 bytes: with the content type and encoding the bridge sends (21 bytes), 12 under the limit
+        String telemetry = "{\"blob\": \"" + "x".repeat(262_100) + "\"}";
+        WebhookResponse fits = big.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": " + telemetry + "}]}"));
+        assertEquals(200, fits.status(), fits.bodyText());
+
+        // and a message id of 40 characters, which IoT Hub counts as well (fuzz finding 21): refused by the hub before
+        WebhookResponse over = big.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"messageId\": \""
+                + "m".repeat(40) + "\", \"telemetry\": " + telemetry + "}]}"));
+        assertEquals(413, over.status(), over.bodyText());
+        assertTrue(body(over).get("error").asText().contains("the message is 262172 bytes with its properties"), over.bodyText());
+    }
+
+    @Test
+    void aPropertyNameIsQuotedWithItsControlCharactersShown() throws Exception {
+        WebhookResponse r = handler.handle(post("echo", "{\"messages\": [{\"deviceId\": \"d\", \"telemetry\": {},"
+                + " \"properties\": {\"a\\rb\": {}}}]}"));
+        assertEquals(400, r.status());
+        String error = body(r).get("error").asText();
+        assertTrue(error.contains("property 'a\\u000db' must be a string, not an object"), error);
     }
 
     @Test

@@ -154,4 +154,99 @@ class WebhookChannelHandlerTest {
         channel.close();
         assertReleased(in);
     }
+
+    /** The status lines of what was written, in order, interim ones included. */
+    private static List<String> statusLines(String written) {
+        return java.util.regex.Pattern.compile("HTTP/1\\.1 [0-9]{3} [^\r]*").matcher(written).results()
+                .map(java.util.regex.MatchResult::group).toList();
+    }
+
+    @Test
+    void theDecodersWordsInA400HaveTheClientsControlCharactersMadeVisible() throws Exception {
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nConte" + (char) 0 + "nt-Length: 2\r\n\r\n{}");
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        String error = JSON.readTree(answer.substring(answer.indexOf("\r\n\r\n") + 4)).get("error").textValue();
+        assertTrue(error.contains("header 'Conte\\u0000nt-Length'"), "the header named as it came, its NUL shown: " + error);
+        assertTrue(error.chars().noneMatch(Character::isISOControl), "no control character of the client's: " + error);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aHeadTheDecoderCouldNotReadIsA400EvenWithExpect100Continue() {
+        // routing the broken head failed on its Content-Length: the connection was closed without an answer
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 12abc\r\n\r\n{}");
+        String answer = written();
+        assertEquals(List.of("HTTP/1.1 400 Bad Request"), statusLines(answer), answer);
+        assertTrue(answer.contains("malformed request"), answer);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+
+        // a broken header name: the request was offered a 100 Continue before its 400
+        open();
+        in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nHo st: x\r\nContent-Length: 2\r\n\r\n{}");
+        answer = written();
+        assertEquals(List.of("HTTP/1.1 400 Bad Request"), statusLines(answer), answer);
+        assertReleased(in);
+    }
+
+    @Test
+    void aRefusedExpectationBehindAnAwaitedAnswerClosesRatherThanMisreadTheNextRequest() throws Exception {
+        // the decoder read the third request while the first waited for the hub, as the second's 5 bytes of body:
+        // telling it afterwards that no body follows made it read the third from its sixth byte, a 400 for a good request
+        ByteBuf in = receive(echo("held-first")
+                + "POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\n"
+                + echo("now-third"));
+        hub.next().answer().complete(null);
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 417 Expectation Failed"), statusLines(answers), answers);
+        assertTrue(answers.endsWith("\"}") && answers.contains("connection: close"), answers);
+        assertFalse(channel.isOpen(), "the client sends the third request again, on a new connection");
+        assertReleased(in);
+    }
+
+    @Test
+    void a100ContinueRefusedBehindAnAwaitedAnswerClosesToo() throws Exception {
+        // the same with a 413 instead of the 100: the third request was taken as body and never answered
+        ByteBuf in = receive(echo("held-first")
+                + "POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5000\r\n\r\n"
+                + echo("now-third"));
+        hub.next().answer().complete(null);
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 200 OK", "HTTP/1.1 413 Request Entity Too Large"), statusLines(answers), answers);
+        assertFalse(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aRefusedExpectationReadInTurnKeepsTheConnection() {
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nExpect: something-else\r\nContent-Length: 5\r\n\r\n"
+                + echo("now-next"));
+        String answers = written();
+        assertEquals(List.of("HTTP/1.1 417 Expectation Failed", "HTTP/1.1 200 OK"), statusLines(answers), answers);
+        assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void aHeadCutShortByAHalfCloseGetsItsLengthAndNoBody() {
+        // the codec reports the head it could not finish itself, and its encoder then does not know it was a HEAD
+        ByteBuf in = receive("HEAD /api/health HTTP/1.1\r\nHost: x\r\n");
+        channel.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertTrue(answer.endsWith("\r\n\r\n"), "an answer to a HEAD has no body: " + answer);
+        assertTrue(answer.matches("(?s).*content-length: [1-9][0-9]*\r\n.*"), "the length a GET would get: " + answer);
+        assertReleased(in);
+    }
+
+    @Test
+    void aHeadGetsTheLengthOfTheBodyAGetWouldGetAndNoBody() {
+        ByteBuf in = receive("HEAD /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("content-length: 15\r\n") && answer.endsWith("\r\n\r\n"), answer);
+        assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
 }

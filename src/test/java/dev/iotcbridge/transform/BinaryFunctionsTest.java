@@ -130,6 +130,9 @@ class BinaryFunctionsTest {
         "'[1,-1]'         | bytes_hex              | bytes_hex: byte 1 is not an integer 0..255",
         "'[1,1.5]'        | bytes_hex              | bytes_hex: byte 1 is not an integer 0..255",
         "'[\"a\"]'        | bytes_hex              | bytes_hex: byte 0 is not an integer 0..255: string",
+        // a damaged array is an error whatever part of it a reader reads (fuzz finding 19)
+        "'[97,\"1\"]'     | bit_at(0; 0)           | bit_at: byte 1 is not an integer 0..255: string",
+        "'[1,2,null]'     | uint_at(0; 16)         | uint_at: byte 2 is not an integer 0..255: null",
         "'[255,255]'      | bytes_text             | bytes_text: the bytes are not valid UTF-8",
         "'\"0102\"'       | uint_at(1; 16)         | uint_at: needs 2 bytes at offset 1, but the data has 2",
         "'\"0102\"'       | uint_at(5; 8)          | uint_at: needs 1 byte at offset 5, but the data has 2",

@@ -49,6 +49,9 @@ class TimeFunctionsTest {
         "'\"2023-11-14T22:13:20\"'   | utc_iso     | utc_iso: '2023-11-14T22:13:20' is not an ISO-8601 date-time with an offset",
         "'\"14/11/2023\"'            | utc_iso     | utc_iso: '14/11/2023' is not an ISO-8601 date-time",
         "1700000000                  | utc_iso     | utc_iso: input must be an ISO-8601 date-time string, got number",
+        // no such day: once moved to the last day of the month (a time the cloud never sent)
+        "'\"1891-09-31t13:41:41+18:00\"' | utc_iso    | utc_iso: '1891-09-31t13:41:41+18:00' is not a valid date and time: Invalid date 'SEPTEMBER 31'",
+        "'\"2023-02-29T10:00:00Z\"'      | utc_iso    | utc_iso: '2023-02-29T10:00:00Z' is not a valid date and time: Invalid date 'February 29' as '2023' is not a leap year",
     })
     void rejectsWhatIsNotATime(String input, String function, String message) {
         BadInputException e = assertThrows(BadInputException.class, () -> Jq.one(function, input));
