@@ -308,6 +308,13 @@ class DurableDeliveryTest {
 
         Thread closing = new Thread(worker::close);
         closing.start();
+        // release the hub only once close() waits for the delivery in progress: released earlier, the freed worker
+        // could receive dev-2 before close() has stopped the poller, which is not what this test is about
+        long give = System.nanoTime() + DEADLINE.toNanos();
+        while (closing.getState() != Thread.State.TIMED_WAITING && closing.getState() != Thread.State.WAITING
+                && closing.isAlive() && System.nanoTime() < give) {
+            Thread.onSpinWait();
+        }
         release.countDown();
         closing.join(DEADLINE.toMillis());
 
