@@ -245,11 +245,11 @@ class FleetScenariosTest {
                     pushy.deliver(goneLedger, gone, lostCause.messageId(), lostCause.n(), stopAt);
                     return null;
                 });
-                // the others send a round after every three answers to the forgotten device, all through its run
+                // the others send a round after every two answers to the forgotten device, all through its run
                 RetryingWebhookSender plain = rig.sender(50);
                 int rounds = 0;
                 while (!goneRun.isDone()) {
-                    if (rounds < 10 && goneAnswered.tryAcquire(3, 100, TimeUnit.MILLISECONDS)) {
+                    if (rounds < 10 && goneAnswered.tryAcquire(2, 100, TimeUnit.MILLISECONDS)) {
                         rig.deliverAll(plain, ledger, rig.oneEach(others), Duration.ofSeconds(30));
                         rounds++;
                     } else if (rounds >= 10) {
@@ -257,7 +257,7 @@ class FleetScenariosTest {
                     }
                 }
                 goneRun.get();
-                assertTrue(rounds >= 3, name + ": the other devices sent during the run: " + rounds + " rounds");
+                assertTrue(rounds >= 2, name + ": the other devices sent during the run: " + rounds + " rounds");
             } finally {
                 one.shutdownNow();
             }
@@ -276,7 +276,8 @@ class FleetScenariosTest {
             int registered = registrations(c, gone) - registeredBefore;
             int asked = rig.tap().asks(gone) - asksBefore;
             long bound = (long) Math.floor(ranSeconds / window) + 1;
-            assertTrue(goneAnswers.size() > 2 * bound, name + ": the sender called " + goneAnswers.size()
+            // one registration per call, as before issue 12, would then break the bound
+            assertTrue(goneAnswers.size() >= bound + 2, name + ": the sender called " + goneAnswers.size()
                     + " times, too few for the bound of " + bound + " to mean anything");
             assertTrue(registered <= bound, name + ": " + registered + " registrations in " + ranSeconds + " s with a "
                     + window + " s window (at most " + bound + "), for " + goneAnswers.size() + " calls");
@@ -352,7 +353,7 @@ class FleetScenariosTest {
             long bound = (long) Math.floor(ranSeconds / backoff) + 1;
             for (String device : blocked) {
                 List<Answer> seen = List.copyOf(answers.getOrDefault(device, new ConcurrentLinkedQueue<>()));
-                assertTrue(seen.size() > 2 * bound, name + ": " + device + " was posted " + seen.size()
+                assertTrue(seen.size() >= bound + 2, name + ": " + device + " was posted " + seen.size()
                         + " times, too few for the bound of " + bound + " to mean anything");
                 List<Answer> wrong = seen.stream().filter(a -> a.status() != 403).limit(5).toList();
                 assertEquals(List.of(), wrong, name + ": a blocked device is refused with 403, every time");
