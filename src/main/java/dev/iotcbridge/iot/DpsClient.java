@@ -85,8 +85,12 @@ final class DpsClient implements AutoCloseable {
                     "IOTC_DPS_HOST must be host[:port], e.g. global.azure-devices-provisioning.net, was '" + options.dpsHost() + "'");
         }
         this.scope = base.newBuilder().addPathSegment(options.idScope()).build();
-        // daemon threads, gone after a minute idle: an idle bridge holds none, and none keeps the JVM alive
-        this.dispatcherThreads = new ThreadPoolExecutor(0, MAX_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
+        // daemon threads, gone after a minute idle: an idle bridge holds none, and none keeps the JVM alive. No cap of
+        // its own (the dispatcher's MAX_REQUESTS bounds the calls on the wire): OkHttp starts a queued call from the
+        // thread of the call that just finished, still busy then, and a pool of exactly MAX_REQUESTS threads with a
+        // hand-off queue rejects it, which OkHttp reports as InterruptedIOException "executor rejected" (read as DPS
+        // unreachable: 22 of 100 new devices at once answered 503, FleetScenariosTest)
+        this.dispatcherThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 new DefaultThreadFactory("iotc-dps-http", true));
         Dispatcher dispatcher = new Dispatcher(dispatcherThreads);
         dispatcher.setMaxRequests(MAX_REQUESTS);
