@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -68,6 +69,21 @@ class FleetScenariosTest {
     private static final int OUTAGE_WINDOW_SECONDS = 6;
     /** New devices coming online at once before the outage: below the DPS client's 64 requests on the wire. */
     private static final int ONLINE_WAVE = 40;
+
+    /**
+     * One quick round through a throwaway bridge first: the JIT's first pass over the bridge, the simulator and the
+     * senders costs a few hundred milliseconds, which is not what any scenario is about, but is most of the margin
+     * the burst scenario has (DPS's 3 s of a 4 s budget), as a bridge that has served traffic has it.
+     */
+    @BeforeAll
+    static void warmUp() throws Exception {
+        try (FleetRig rig = FleetRig.start("fleet-warm-up", SimulatorOptions.builder().retryAfterSeconds(0), Map.of(),
+                false, witness)) {
+            Ledger ledger = new Ledger();
+            rig.deliverAll(rig.sender(50), ledger, rig.oneEach(rig.deviceIds("d", 50)), Duration.ofSeconds(30));
+            assertEquals(50, ledger.acked(), "the warm-up round delivers: " + ledger.statusCounts());
+        }
+    }
 
     @AfterAll
     static void printAndCheckSecrets() {
@@ -415,15 +431,32 @@ class FleetScenariosTest {
      */
     @Test
     void firstMessageBurstOf50WithDpsRetryAfter3s() throws Exception {
+        firstMessageBurst("fleet-burst-50", 50);
+    }
+
+    /**
+     * The same with as many devices as the default admission burst (100): more than the DPS client's 64 requests on
+     * the wire, so its dispatcher queues some of them. Its thread pool used to reject the calls it started from that
+     * queue, which the bridge read as "DPS unreachable" and backed off for: 22 of 100 answered 503.
+     */
+    @Test
+    void firstMessageBurstOfTheDefaultAdmissionBurstWithDpsRetryAfter3s() throws Exception {
+        firstMessageBurst("fleet-burst-100", 100);
+    }
+
+    private void firstMessageBurst(String name, int burst) throws Exception {
         long t0 = System.nanoTime();
-        String name = "fleet-burst-50";
-        int burst = 50;
         try (FleetRig rig = FleetRig.start(name, SimulatorOptions.builder().retryAfterSeconds(3), Map.of(), false, witness)) {
             Simulator sim = rig.sim();
             assertEquals(3, sim.options().retryAfterSeconds(), "DPS's real pace");
             List<String> site = rig.deviceIds("new", burst);
             Ledger ledger = new Ledger();
-            RetryingWebhookSender once = rig.sender(1);
+            Queue<Answer> refusedFirst = new ConcurrentLinkedQueue<>();
+            RetryingWebhookSender once = rig.sender(1).observing(a -> {
+                if (!a.ok()) {
+                    refusedFirst.add(a);
+                }
+            });
             CountDownLatch go = new CountDownLatch(1);
             ExecutorService pool = Executors.newFixedThreadPool(burst);
             Queue<Long> latencies = new ConcurrentLinkedQueue<>();
@@ -447,7 +480,8 @@ class FleetScenariosTest {
             }
             SimCounters c = sim.counters();
             assertEquals(Map.of(200, (long) burst), ledger.statusCounts(), name + ": every first message answered 2xx "
-                    + "on its first and only call");
+                    + "on its first and only call; e.g. " + refusedFirst.stream().limit(3)
+                    .map(a -> a.status() + " " + a.body()).toList());
             assertEquals(burst, c.registrationsReceived(), name + ": one registration per device");
             assertEquals(1, c.maxRegistrationsPerDevice(), name + ": no device registered twice: " + c.registrationsPerDevice());
             exactlyOnce(name, ledger, c);
@@ -503,31 +537,6 @@ class FleetScenariosTest {
             exactlyOnce(name, ledger, c);
             assertTrue(c.maxRegistrationsPerDevice() <= 2, name + ": registered again within the 60 s window: "
                     + c.registrationsPerDevice() + " registrations for 2 refused calls per device");
-        }
-    }
-
-    /**
-     * 100 new devices at once, the default admission burst, DPS answering at once: every one should be 2xx on its first
-     * call with one registration. The DPS client runs OkHttp's dispatcher on a pool of exactly as many threads as the
-     * dispatcher's request limit (64) with a hand-off queue; OkHttp starts a queued call from the thread of the call that
-     * just finished, while that thread still counts as busy, so the pool rejects it and OkHttp fails the call with
-     * InterruptedIOException("executor rejected"), which the bridge reads as "DPS unreachable" and backs off 1-16 s for:
-     * first messages answered 503 although DPS answered every request it got. Opt-in until fixed: it fails.
-     */
-    @Test
-    @EnabledIfSystemProperty(named = "iotcbridge.knownDefects", matches = "true")
-    void firstMessageBurstOfTheDefaultAdmissionBurst() throws Exception {
-        String name = "fleet-burst-100-dps-at-once";
-        int burst = 100;
-        try (FleetRig rig = FleetRig.start(name, SimulatorOptions.builder().retryAfterSeconds(0), Map.of(), true, witness)) {
-            List<String> site = rig.deviceIds("new", burst);
-            Ledger ledger = new Ledger();
-            rig.deliverAll(rig.sender(1), ledger, rig.oneEach(site), Duration.ofSeconds(30));
-            int lookups = site.stream().mapToInt(d -> rig.tap().count(d, DpsTap.Kind.LOOKUP)).sum();
-            SimCounters c = rig.sim().counters();
-            assertEquals(Map.of(200, (long) burst), ledger.statusCounts(), name + ": every first message 2xx; DPS saw "
-                    + lookups + " lookups and " + c.registrationsReceived() + " registrations for " + burst + " devices");
-            assertEquals(burst, c.registrationsReceived(), name + ": one registration per device");
         }
     }
 
