@@ -224,14 +224,14 @@ class FleetScenariosTest {
 
     /**
      * The hub forgets one device for good (deleted from the application while DPS goes on assigning it) while 20 others
-     * go on sending. Its sender retries every few hundred milliseconds, for four re-provisioning windows: without the
+     * go on sending. Its sender retries every few hundred milliseconds, for three re-provisioning windows: without the
      * window that is one DPS registration per call (issue 12: 20 in 10 s).
      */
     @Test
     void deviceDeletedForGood() throws Exception {
         long t0 = System.nanoTime();
         int window = 2;
-        int windows = 4;
+        int windows = 3;
         String name = "fleet-device-forgotten";
         try (FleetRig rig = FleetRig.start(name, SimulatorOptions.builder().retryAfterSeconds(0),
                 Map.of("BRIDGE_REPROVISION_WINDOW_SECONDS", Integer.toString(window)), true, witness)) {
