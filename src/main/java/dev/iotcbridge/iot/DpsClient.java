@@ -12,7 +12,7 @@ import java.time.InstantSource;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -85,9 +85,15 @@ final class DpsClient implements AutoCloseable {
                     "IOTC_DPS_HOST must be host[:port], e.g. global.azure-devices-provisioning.net, was '" + options.dpsHost() + "'");
         }
         this.scope = base.newBuilder().addPathSegment(options.idScope()).build();
-        // daemon threads, gone after a minute idle: an idle bridge holds none, and none keeps the JVM alive
-        this.dispatcherThreads = new ThreadPoolExecutor(0, MAX_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                new DefaultThreadFactory("iotc-dps-http", true));
+        // daemon threads, gone after a minute idle: an idle bridge holds none, and none keeps the JVM alive. A queue,
+        // not a hand-off: OkHttp starts a queued call from the thread of the call that just finished, still busy then,
+        // and a pool of MAX_REQUESTS threads with a hand-off queue rejected it, which OkHttp reports as
+        // InterruptedIOException "executor rejected", read as DPS unreachable (up to 22 of 100 new devices at once
+        // answered 503, FleetScenariosTest). Queued, it runs as soon as that thread is free; still at most MAX_REQUESTS.
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(MAX_REQUESTS, MAX_REQUESTS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new DefaultThreadFactory("iotc-dps-http", true));
+        threads.allowCoreThreadTimeOut(true);
+        this.dispatcherThreads = threads;
         Dispatcher dispatcher = new Dispatcher(dispatcherThreads);
         dispatcher.setMaxRequests(MAX_REQUESTS);
         dispatcher.setMaxRequestsPerHost(MAX_REQUESTS);
