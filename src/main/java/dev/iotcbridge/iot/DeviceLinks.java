@@ -49,8 +49,21 @@ final class DeviceLinks implements AutoCloseable {
     private final IotOptions options;
     private final Ticker ticker;
     private final Scheduler scheduler;
+    /**
+     * Opened by every re-provisioning that gets its link, here where the registration ends: a registration that
+     * outlives the call that started it (DPS at its real pace, a turn in the admission queue) must still hold the
+     * device back, or the next call would register it again.
+     */
+    private final ReprovisionWindow window;
 
+    /** With a re-provisioning window of its own, from the options (for tests of provisioning alone). */
     DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler) {
+        this(provisioner, options, ticker, scheduler,
+                new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker));
+    }
+
+    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler, ReprovisionWindow window) {
+        this.window = window;
         this.provisioner = provisioner;
         this.options = options;
         this.ticker = ticker;
@@ -307,6 +320,9 @@ final class DeviceLinks implements AutoCloseable {
         BridgeException failure = null;
         try {
             if (cause == null) {
+                if (flight.failed != null) {
+                    window.open(deviceId);
+                }
                 links.put(deviceId, link);
                 inFlight.remove(deviceId, flight);
                 result.complete(link);

@@ -87,8 +87,8 @@ public final class IotHubSender implements TelemetrySender {
         this.hub = new HubClient(hubHttp, clock, options.tokenTtl().toSeconds(), options.readTimeout().toNanos(), json);
         DpsClient dps = new DpsClient(http, options, clock, scheduler, json);
         this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
-        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler);
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
+        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler, window);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
         this.callBackoff = new Backoff(CALL_BACKOFF_FIRST, CALL_BACKOFF_MAX, b.random);
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
@@ -275,6 +275,7 @@ public final class IotHubSender implements TelemetrySender {
                         if (failure != null) {
                             throw Completion.cause(failure) instanceof RuntimeException r ? r : new CompletionException(failure);
                         }
+                        // DeviceLinks opened it where a re-provisioning ended; a fresh link a cold caller's registration made opens it here
                         window.open(deviceId);
                         send(fresh);
                     }));

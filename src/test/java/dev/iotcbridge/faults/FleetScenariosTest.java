@@ -34,7 +34,6 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The failure path at fleet scale (issue 12), through the local server in front of the simulator, with retrying
@@ -501,13 +500,12 @@ class FleetScenariosTest {
      * window: the device was registered again, and registering it again at its next call only asks DPS the same
      * question. Here DPS runs at its real pace (Retry-After 3 s) and answers 600 ms late (a DPS far away or under load),
      * so a registration (register, wait, poll) takes 4.2 s against the default 4 s budget; the same happens to a
-     * registration queued behind the admission, or after a hub whose connects time out. The window is opened only when
-     * the waiting call receives the fresh link (IotHubSender's REPROVISION step), never when the registration completes
-     * after its caller was answered 503, so every call during the outage registers the device once more. Opt-in
-     * ({@code -Diotcbridge.knownDefects=true}) until it is fixed: it fails.
+     * registration queued behind the admission, or after a hub whose connects time out. The window used to be opened
+     * only when the waiting call received the fresh link, never when the registration completed after its caller was
+     * answered 503, so every call during the outage registered the device once more; it is now opened where the
+     * registration ends (DeviceLinks).
      */
     @Test
-    @EnabledIfSystemProperty(named = "iotcbridge.knownDefects", matches = "true")
     void reRegistrationOutlivingItsCallStillOpensTheWindow() throws Exception {
         String name = "fleet-slow-reregistration";
         try (FleetRig rig = FleetRig.start(name, SimulatorOptions.builder().retryAfterSeconds(3),
