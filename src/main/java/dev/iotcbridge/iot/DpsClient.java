@@ -225,8 +225,9 @@ final class DpsClient implements AutoCloseable {
     }
 
     private static Optional<Assignment> assigned(JsonNode state) {
-        String hub = state.path("assignedHub").asText("");
-        String deviceId = state.path("deviceId").asText("");
+        // strings only: a number or an object where DPS puts a name is no name (asText would make "12" of 12)
+        String hub = state.path("assignedHub").isTextual() ? state.path("assignedHub").textValue() : "";
+        String deviceId = state.path("deviceId").isTextual() ? state.path("deviceId").textValue() : "";
         if (hub.isEmpty() || deviceId.isEmpty()) {
             return Optional.empty();
         }

@@ -259,12 +259,18 @@ final class Provisioner implements AutoCloseable {
     }
 
     private DeviceLink link(String registrationId, DpsClient.Assignment a, byte[] key, boolean registered) throws DpsFailure {
-        if (!a.deviceId().equals(registrationId) && a.deviceId().equalsIgnoreCase(registrationId)) {
-            // DPS ids are case-insensitive, keys are not: DPS answers with the device registered under the other
-            // spelling, whose hub only accepts tokens signed with that spelling's key. Sending would fail with 401
-            // after a pointless re-provisioning; say what is wrong instead.
-            throw new DpsFailure(Verdict.BAD_ID, 0, 0, null, "it is registered as '" + a.deviceId() + "': DPS treats ids "
-                    + "that differ only in case as one device while their keys differ, so send one spelling", null);
+        if (!a.deviceId().equals(registrationId)) {
+            if (a.deviceId().equalsIgnoreCase(registrationId)) {
+                // DPS ids are case-insensitive, keys are not: DPS answers with the device registered under the other
+                // spelling, whose hub only accepts tokens signed with that spelling's key. Sending would fail with 401
+                // after a pointless re-provisioning; say what is wrong instead.
+                throw new DpsFailure(Verdict.BAD_ID, 0, 0, null, "it is registered as '" + a.deviceId() + "': DPS treats ids "
+                        + "that differ only in case as one device while their keys differ, so send one spelling", null);
+            }
+            // With an enrollment group the hub device is named after the registration id (docs/azure-protocol.md
+            // §2.2). Another name would send this device's data as another device, signed with a key derived for
+            // this one: an answer the bridge cannot use (a fuzz finding, docs/fuzzing.md). Not quoted: DPS's text.
+            throw new DpsFailure(Verdict.BROKEN, 0, 0, null, "DPS assigned a hub device id other than the registration id", null);
         }
         HubEndpoint hub = hubs.get(a.assignedHub());
         if (hub == null) {
@@ -275,9 +281,8 @@ final class Provisioner implements AutoCloseable {
                 throw new DpsFailure(Verdict.BROKEN, 0, 0, null, "DPS assigned a hub that is not a host[:port]", null);
             }
         }
-        // With group enrollments the hub device id is the registration id: keep one String for both.
-        String deviceId = a.deviceId().equals(registrationId) ? registrationId : a.deviceId();
-        return new DeviceLink(hub, deviceId, key, registered);
+        // the hub device id is the registration id (checked above): one String for both
+        return new DeviceLink(hub, registrationId, key, registered);
     }
 
     /**
