@@ -141,6 +141,38 @@ class ReprovisioningTest extends IotRig {
         assertEquals(2, sender.drainFleet().reprovisionings(), "what the operator's counter line shows");
     }
 
+    /**
+     * A fleet-wide outage queues the devices' re-registrations behind the DPS admission, some a minute ahead. Their
+     * links are kept meanwhile, so the callers are asked back within the call back-off, not at the turn: when the hub
+     * returns, the next call delivers on the kept link, with no DPS round trip.
+     */
+    @Test
+    void aReRegistrationQueuedForItsTurnLeavesTheKeptLinkToTheNextCall() {
+        Map<String, String> s = settings();
+        s.put("BRIDGE_DPS_REGISTRATION_BURST", "1");
+        s.put("BRIDGE_DPS_REGISTRATIONS_PER_MINUTE", "2");   // the lookup takes the only token: the next in 30 s
+        lookupAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        registerAssigned(ID, hubA);
+        IotHubSender sender = sender(s, o -> o);
+        deliver(sender, message(ID));
+        holdTime(); // the queued registration must not get its turn while the test looks
+
+        TryLaterException queued = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+
+        assertEquals(503, queued.status());
+        assertEquals(Duration.ofSeconds(16), queued.retryAfter().orElseThrow(), "the call back-off, not the turn 30 s away");
+        assertTrue(queued.getMessage().contains("tried again first on the next call"), queued.getMessage());
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)), "the registration waits for its turn");
+
+        hubA.resetAll();
+        hubAccepts(hubA, ID);                                  // the hub is back
+        deliver(sender, message(ID));
+        assertEquals(1, count(hubA, "POST", eventsUrl(ID)), "delivered on the kept link at once");
+        assertEquals(0, count(dps, "PUT", registerUrl(ID)));
+        releaseTime();
+    }
+
     /** The first send that succeeds ends the window: a device that moves again is registered again at once. */
     @Test
     void aDeliveredMessageEndsTheWindow() {
