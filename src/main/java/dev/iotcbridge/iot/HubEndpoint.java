@@ -12,8 +12,12 @@ import java.util.regex.Pattern;
  */
 final class HubEndpoint {
 
-    /** A DNS name or IPv4 address and an optional port: nothing a URL parser would read as user info, path or query. */
-    private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?");
+    /**
+     * A DNS name or IPv4 address and an optional port: nothing a URL parser would read as user info, path or query.
+     * Each label 1 to 63 letters, digits and inner hyphens (RFC 1123 §2.1); the whole name at most 253 characters.
+     */
+    private static final Pattern HOST_PORT = Pattern.compile(
+            "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::[0-9]{1,5})?");
 
     /** Exactly DPS's {@code assignedHub}: the token's {@code sr} is signed over it. */
     final String name;
@@ -24,8 +28,8 @@ final class HubEndpoint {
     /** @throws IllegalArgumentException when {@code name} is not a host[:port] */
     HubEndpoint(String name, String scheme, String apiVersion) {
         this.name = name;
-        if (!HOST_PORT.matcher(name).matches()) {
-            throw new IllegalArgumentException("DPS assigned a hub that is not a host[:port]: '" + name + "'");
+        if (!HOST_PORT.matcher(name).matches() || !dnsLengths(name)) {
+            throw new IllegalArgumentException("DPS assigned a hub that is not a host[:port]");
         }
         this.origin = Origin.of(scheme, name);
         this.apiVersion = URLEncoder.encode(apiVersion, StandardCharsets.UTF_8);
@@ -46,6 +50,12 @@ final class HubEndpoint {
      */
     static String encodedId(String id) {
         return URLEncoder.encode(id, StandardCharsets.UTF_8);
+    }
+
+    /** RFC 1035 §2.3.4: at most 253 characters in all (the pattern bounds each label). */
+    private static boolean dnsLengths(String hostPort) {
+        int colon = hostPort.indexOf(':');
+        return (colon < 0 ? hostPort.length() : colon) <= 253;
     }
 
     @Override

@@ -56,7 +56,7 @@ final class HubErrorCodes {
             String text = message.asText().trim();
             if (text.startsWith("{")) {
                 try {
-                    int code = json.readTree(text).path("errorCode").asInt(0);
+                    int code = exactInt(json.readTree(text).path("errorCode"));
                     if (code != 0) {
                         return code;
                     }
@@ -71,7 +71,15 @@ final class HubErrorCodes {
                 }
             }
         }
-        return tree.path("errorCode").asInt(0);
+        return exactInt(tree.path("errorCode"));
+    }
+
+    /**
+     * A JSON integer that an int holds exactly, else 0 (unknown): asInt would wrap 4294970298 to 3002 and make a code
+     * the hub never sent (a fuzz finding, docs/fuzzing.md), or truncate 403002.5 to a real one.
+     */
+    private static int exactInt(JsonNode n) {
+        return n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : 0;
     }
 
     /** "404001" or "DeviceNotFound". */

@@ -27,6 +27,13 @@ class HubErrorCodesTest {
     }
 
     @Test
+    void aCodeNoIntHoldsIsNoCodeNotAWrappedOne() {
+        // 4294970298 is 2^32 + 3002: read as an int it became a code the hub never sent
+        assertEquals(0, HubErrorCodes.find("{\"Message\":\"{\\\"errorCode\\\":4294970298}\",\"ExceptionMessage\":\"\"}", null, json));
+        assertEquals(0, HubErrorCodes.find("{\"errorCode\":403002.5}", null, json));
+    }
+
+    @Test
     void readsATopLevelErrorCode() {
         assertEquals(429001, HubErrorCodes.find("{\"errorCode\":429001,\"message\":\"throttled\"}", null, json));
     }
