@@ -296,7 +296,9 @@ class AzureAnswersFuzzTest {
             return SigfoxOracle.ERROR;
         }
         if (DELTA.matcher(v).matches()) {
-            return v.length() > 4 || Long.parseLong(v) > 3600 ? Duration.ofHours(1) : Duration.ofSeconds(Long.parseLong(v));
+            // by value, leading zeros and all: '0000000000000000' is no wait, not a number too long to be one
+            java.math.BigInteger seconds = new java.math.BigInteger(v);
+            return seconds.compareTo(java.math.BigInteger.valueOf(3600)) > 0 ? Duration.ofHours(1) : Duration.ofSeconds(seconds.longValue());
         }
         Matcher m = IMF_FIXDATE.matcher(v);
         if (m.matches()) {

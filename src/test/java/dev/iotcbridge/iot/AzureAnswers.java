@@ -104,16 +104,20 @@ public final class AzureAnswers {
         });
         Scheduler scheduler = (delay, task) -> {
             boolean[] cancelled = {false};
-            waits.execute(() -> {
-                try {
-                    sleeper.sleep(delay);
-                } catch (InterruptedException e) {
-                    return; // closing
-                }
-                if (!cancelled[0]) {
-                    task.run();
-                }
-            });
+            try {
+                waits.execute(() -> {
+                    try {
+                        sleeper.sleep(delay);
+                    } catch (InterruptedException e) {
+                        return; // closing
+                    }
+                    if (!cancelled[0]) {
+                        task.run();
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // a DPS answer of an input already closed arrived late: its provisioning has no one left to serve
+            }
             return () -> cancelled[0] = true;
         };
         DpsClient client = new DpsClient(dps, options, clock, scheduler, JSON);
