@@ -101,6 +101,17 @@ final class RequestRouter {
                 && !HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect);
     }
 
+    /**
+     * The text with the function key, wherever it stands, replaced: the decoder's words quote what the client sent,
+     * and a key sent in a header it could not read would come back in the 400 and whatever logs that answer.
+     */
+    String withoutKey(String text) {
+        if (functionKey.isEmpty() || functionKey.get().reveal().isEmpty()) {
+            return text;
+        }
+        return text.replace(functionKey.get().reveal(), "[function key]");
+    }
+
     String tooLarge() {
         return "body is larger than the limit of " + maxBodyBytes + " bytes";
     }

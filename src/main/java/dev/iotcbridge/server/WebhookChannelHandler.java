@@ -299,6 +299,8 @@ final class WebhookChannelHandler extends ChannelInboundHandlerAdapter {
         x.body = null;
         x.bodyDone = true;
         String problem = cause.getMessage() == null ? "the request could not be read" : cause.getMessage();
+        // before it is cut, so that no part of the key is left at the cut
+        problem = shared.router().withoutKey(problem);
         answer(x, WebhookResponse.error(400, "malformed request: "
                 + visible(problem.length() > 200 ? problem.substring(0, 200) + "..." : problem)));
     }

@@ -1,6 +1,7 @@
 package dev.iotcbridge.transform;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.math.BigDecimal;
 import java.util.List;
 import net.thisptr.jackson.jq.Expression;
 import net.thisptr.jackson.jq.Scope;
@@ -39,10 +40,15 @@ final class FunctionArgs {
         if (v == null || !v.isNumber()) {
             throw new TransformFunctionException(function, what + " must be a number, got " + JsonText.describe(v));
         }
-        double d = v.asDouble();
-        if (d != Math.rint(d) || d < 0 || d > Integer.MAX_VALUE) {
-            throw new TransformFunctionException(function, what + " must be a whole number >= 0, got " + JsonText.describe(v));
+        // exact, as a byte is: through a double, 1.0000000000000000001 (a BigDecimal from the body) was the bit 1
+        if (!(v.isDouble() || v.isFloat()) || Double.isFinite(v.doubleValue())) {
+            BigDecimal d = v.decimalValue();
+            if (d.signum() >= 0 && d.stripTrailingZeros().scale() <= 0 && d.compareTo(INT_MAX) <= 0) {
+                return d.intValueExact();
+            }
         }
-        return (int) d;
+        throw new TransformFunctionException(function, what + " must be a whole number >= 0, got " + JsonText.describe(v));
     }
+
+    private static final BigDecimal INT_MAX = BigDecimal.valueOf(Integer.MAX_VALUE);
 }

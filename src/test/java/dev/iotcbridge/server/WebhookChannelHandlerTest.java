@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.iotcbridge.bridge.WebhookHandler;
+import dev.iotcbridge.config.Secret;
 import dev.iotcbridge.config.Settings;
 import dev.iotcbridge.testing.FakeTransforms;
 import dev.iotcbridge.testing.HeldSender;
@@ -35,10 +36,14 @@ class WebhookChannelHandlerTest {
 
     @BeforeEach
     void open() {
+        open(Optional.empty());
+    }
+
+    private void open(Optional<Secret> functionKey) {
         WebhookHandler handler = new WebhookHandler(Settings.from(Map.of("BRIDGE_MAX_BODY_BYTES", "1000")), new FakeTransforms()
                 .route("echo", (body, vars) -> List.of(JSON.valueToTree(Map.of("deviceId", body.path("id").asText(), "telemetry", Map.of())))),
                 hub, Runnable::run);
-        WebhookChannelHandler.Shared shared = new WebhookChannelHandler.Shared(new RequestRouter(Optional.empty(), 1000, false),
+        WebhookChannelHandler.Shared shared = new WebhookChannelHandler.Shared(new RequestRouter(functionKey, 1000, false),
                 handler, Optional.empty(), Runnable::run, TimeUnit.SECONDS.toNanos(60));
         channel = new EmbeddedChannel();
         LocalServer.initConnection(channel.pipeline(), shared, Duration.ofSeconds(120));
@@ -247,6 +252,21 @@ class WebhookChannelHandlerTest {
         String answer = written();
         assertTrue(answer.startsWith("HTTP/1.1 200 ") && answer.contains("content-length: 15\r\n") && answer.endsWith("\r\n\r\n"), answer);
         assertTrue(channel.isOpen());
+        assertReleased(in);
+    }
+
+    @Test
+    void theFunctionKeyIsNeverQuotedBackInA400() throws Exception {
+        // a NUL where the colon was, and a colon later on the line: the decoder quoted the name, key and all
+        String key = "fk-Q2hlY2tUaGVLZXlOZXZlckxlYWtz";
+        channel.finishAndReleaseAll();
+        open(Optional.of(Secret.of(key)));
+        ByteBuf in = receive("POST /api/echo HTTP/1.1\r\nHost: x\r\nX-Functions-Key" + (char) 0 + " " + key
+                + ": x\r\nContent-Length: 2\r\n\r\n{}");
+        String answer = written();
+        assertTrue(answer.startsWith("HTTP/1.1 400 "), answer);
+        assertFalse(answer.contains(key), answer);
+        assertTrue(answer.contains("[function key]"), "where it stood, it is named: " + answer);
         assertReleased(in);
     }
 }

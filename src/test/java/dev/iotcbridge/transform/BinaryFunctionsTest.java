@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.iotcbridge.error.BadInputException;
+import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -151,6 +154,21 @@ class BinaryFunctionsTest {
         BadInputException e = assertThrows(BadInputException.class, () -> Jq.all(program, input));
         assertEquals(400, e.status());
         assertTrue(e.getMessage().startsWith("transform test failed on this body: " + message), e.getMessage());
+    }
+
+    @Test
+    void anOffsetOrBitIsAWholeNumberExactlyAsTheBodyGaveIt() {
+        // the body's parser keeps 1.0000000000000000001 exact; read through a double it was the bit 1 (fuzz finding 25)
+        ObjectNode body = JsonNodeFactory.instance.objectNode()
+                .put("d", "0102").put("b", new BigDecimal("1.0000000000000000001"));
+        BadInputException e = assertThrows(BadInputException.class, () -> Jq.transform(". as $x | .d | bit_at(1; $x.b)",
+                TransformLimits.defaults()).apply(body, Jq.NO_VARIABLES, 10));
+        assertEquals(400, e.status());
+        assertTrue(e.getMessage().contains("bit_at: bit must be a whole number >= 0, got number"), e.getMessage());
+
+        body.put("b", new BigDecimal("1.000"));
+        assertEquals("[true]", Jq.transform(". as $x | .d | bit_at(1; $x.b)", TransformLimits.defaults())
+                .apply(body, Jq.NO_VARIABLES, 10).toString(), "1.000 is the whole number 1");
     }
 
     @Test
