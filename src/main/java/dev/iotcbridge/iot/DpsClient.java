@@ -351,7 +351,7 @@ final class DpsClient implements AutoCloseable {
     }
 
     private static int code(JsonNode n) {
-        return n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : n.isTextual() ? parseInt(n.asText()) : 0;
+        return n.isTextual() ? parseInt(n.asText()) : HubErrorCodes.exactInt(n);
     }
 
     private static int parseInt(String s) {

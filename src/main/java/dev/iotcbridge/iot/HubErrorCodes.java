@@ -76,9 +76,9 @@ final class HubErrorCodes {
 
     /**
      * A JSON integer that an int holds exactly, else 0 (unknown): asInt would wrap 4294970298 to 3002 and make a code
-     * the hub never sent (a fuzz finding, docs/fuzzing.md), or truncate 403002.5 to a real one.
+     * the hub never sent (a fuzz finding, docs/fuzzing.md), or truncate 403002.5 to a real one. DPS's codes too.
      */
-    private static int exactInt(JsonNode n) {
+    static int exactInt(JsonNode n) {
         return n.isIntegralNumber() && n.canConvertToInt() ? n.intValue() : 0;
     }
 

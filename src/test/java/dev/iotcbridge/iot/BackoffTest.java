@@ -6,23 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.random.RandomGenerator;
+import dev.iotcbridge.testing.Draws;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
 
-    /** A jitter source that always draws its lowest or its highest value. */
     static RandomGenerator always(boolean highest) {
-        return new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return 0;
-            }
-
-            @Override
-            public long nextLong(long bound) {
-                return highest ? bound - 1 : 0;
-            }
-        };
+        return highest ? Draws.highest() : Draws.lowest();
     }
 
     @Test

@@ -179,17 +179,7 @@ abstract class IotRig {
 
     /** Draws the largest value a bound allows: a back-off waits its whole ceiling. */
     static RandomGenerator highestDraw() {
-        return new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return Long.MAX_VALUE;
-            }
-
-            @Override
-            public long nextLong(long bound) {
-                return bound - 1;
-            }
-        };
+        return dev.iotcbridge.testing.Draws.highest();
     }
 
     // ---- time: the scheduler's tasks run when DPS is quiet, on fake time, never slept on

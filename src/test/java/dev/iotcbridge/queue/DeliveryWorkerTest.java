@@ -6,6 +6,7 @@ import dev.iotcbridge.iot.Backoff;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
+import dev.iotcbridge.testing.Draws;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -14,19 +15,8 @@ import org.junit.jupiter.api.Test;
  */
 class DeliveryWorkerTest {
 
-    /** A jitter source that always draws its lowest or its highest value. */
     private static RandomGenerator always(boolean highest) {
-        return new RandomGenerator() {
-            @Override
-            public long nextLong() {
-                return 0;
-            }
-
-            @Override
-            public long nextLong(long bound) {
-                return highest ? bound - 1 : 0;
-            }
-        };
+        return highest ? Draws.highest() : Draws.lowest();
     }
 
     private static Optional<Backoff> backoff(Duration first, Duration max, boolean highest) {
