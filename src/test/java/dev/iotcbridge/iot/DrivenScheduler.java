@@ -22,10 +22,19 @@ final class DrivenScheduler implements Scheduler {
 
     private final FakeTime time;
     private final FakeScheduler fake;
-    /** Each task's delay, and whether it was called off (a budget timer whose call ended first). */
-    private final List<Object[]> delays = new ArrayList<>();
-    /** Due times (fake nanos) of the tasks that have neither run nor been called off. */
-    private final List<long[]> outstanding = new ArrayList<>();
+    /** Every task's delay, in the order asked, with what became of it. */
+    private final List<Entry> delays = new ArrayList<>();
+
+    /** One scheduled task as the record sees it: started, or called off before it started (no wait the bridge made). */
+    private static final class Entry {
+        final Duration delay;
+        boolean started;
+        boolean calledOff;
+
+        Entry(Duration delay) {
+            this.delay = delay;
+        }
+    }
 
     DrivenScheduler(FakeTime time) {
         this.time = time;
@@ -33,37 +42,32 @@ final class DrivenScheduler implements Scheduler {
     }
 
     /**
-     * Recorded and handed to the fake scheduler in one step: a driver that saw the task outstanding must find it
-     * there too, or it would move the time past the due time the fake scheduler has not been given yet.
+     * The fake scheduler alone keeps the due times: a second copy, read off the clock a moment apart from the fake
+     * scheduler's, once named a due time the fake scheduler did not have, and the driver waited on it forever.
      */
     @Override
-    public synchronized Cancellable schedule(Duration delay, Runnable task) {
-        long[] due = {time.read() + Math.max(0, delay.toNanos())};
-        Object[] entry = {delay, false};
-        delays.add(entry);
-        outstanding.add(due);
+    public Cancellable schedule(Duration delay, Runnable task) {
+        Entry entry = new Entry(delay);
+        synchronized (this) {
+            delays.add(entry);
+        }
         Cancellable c = fake.schedule(delay, () -> {
-            forget(due);
+            synchronized (DrivenScheduler.this) {
+                entry.started = true;
+            }
             task.run();
         });
         return () -> {
             synchronized (DrivenScheduler.this) {
-                if (outstanding.contains(due)) {
-                    entry[1] = true; // called off before it ran: no wait the bridge made
-                }
+                entry.calledOff |= !entry.started;
             }
-            forget(due);
             c.cancel();
         };
     }
 
-    private synchronized void forget(long[] due) {
-        outstanding.remove(due);
-    }
-
     /** When the earliest task that has neither run nor been called off falls due (fake nanos); empty if none. */
-    synchronized java.util.OptionalLong nextDue() {
-        return outstanding.stream().mapToLong(d -> d[0]).min();
+    java.util.OptionalLong nextDue() {
+        return fake.nextDue();
     }
 
     /** Moves the fake time forward by {@code d}, running what falls due on the way. */
@@ -78,7 +82,7 @@ final class DrivenScheduler implements Scheduler {
 
     /** The delays of the tasks scheduled so far that were not called off (they ran, or still wait), in order. */
     synchronized List<Duration> delays() {
-        return delays.stream().filter(e -> !(Boolean) e[1]).map(e -> (Duration) e[0]).toList();
+        return delays.stream().filter(e -> !e.calledOff).map(e -> e.delay).toList();
     }
 
     /**
@@ -89,7 +93,7 @@ final class DrivenScheduler implements Scheduler {
         long giveUp = System.nanoTime() + GIVE_UP_NANOS;
         while (!f.isDone()) {
             if (System.nanoTime() > giveUp) {
-                fail("the future did not complete; waiting: " + outstanding.size() + " task(s), next due " + nextDue()
+                fail("the future did not complete; next due " + nextDue()
                         + " at " + time.read() + ", fake pending " + fake.pending());
             }
             LockSupport.parkNanos(100_000);
