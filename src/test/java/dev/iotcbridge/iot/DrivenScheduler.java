@@ -70,9 +70,9 @@ final class DrivenScheduler implements Scheduler {
         return fake.nextDue();
     }
 
-    /** Moves the fake time forward by {@code d}, running what falls due on the way. */
-    void advance(Duration d) {
-        fake.advance(d);
+    /** {@link FakeScheduler#runNext}: the earliest live task due by {@code notAfterNanos}, if any. */
+    boolean runNext(long notAfterNanos) {
+        return fake.runNext(notAfterNanos);
     }
 
     /** Tasks waiting (called-off ones included until their time comes). */

@@ -58,6 +58,29 @@ final class FakeScheduler implements Scheduler {
         }
     }
 
+    /**
+     * Runs the earliest task that is not cancelled, if it falls due by {@code notAfterNanos} (fake nanos), with the
+     * clock moved to its due time first; false when there is none. The clock only ever moves to a live task: a driver
+     * that saw a task which was cancelled since does not jump to its time.
+     */
+    boolean runNext(long notAfterNanos) {
+        Task next;
+        synchronized (this) {
+            while ((next = tasks.peek()) != null && next.cancelled[0]) {
+                tasks.poll();
+            }
+            if (next == null || next.dueNanos > notAfterNanos) {
+                return false;
+            }
+            tasks.poll();
+        }
+        if (next.dueNanos > time.read()) {
+            time.advance(Duration.ofNanos(next.dueNanos - time.read()));
+        }
+        next.body.run();
+        return true;
+    }
+
     /** Runs what is due now (tasks scheduled with no delay) without moving the clock. */
     void runDue() {
         advance(Duration.ZERO);

@@ -57,6 +57,25 @@ class FakeSchedulerTest {
         assertEquals(List.of(), ran);
     }
 
+    /** The rig's driver runs one task at a time, and never moves the clock to a task called off since it looked. */
+    @Test
+    void runNextMovesTheClockOnlyToALiveTask() {
+        List<String> ran = new ArrayList<>();
+        Scheduler.Cancellable budget = scheduler.schedule(Duration.ofSeconds(10), () -> ran.add("budget"));
+        long seen = scheduler.nextDue().orElseThrow();
+        budget.cancel(); // the call ended between the driver's look and its move
+
+        assertFalse(scheduler.runNext(seen));
+        assertEquals(0, time.read(), "no jump to a task that was called off");
+
+        scheduler.schedule(Duration.ofSeconds(3), () -> ran.add("poll@" + time.read() / 1_000_000_000));
+        scheduler.schedule(Duration.ofSeconds(5), () -> ran.add("retry@" + time.read() / 1_000_000_000));
+        assertFalse(scheduler.runNext(2_000_000_000L), "not due by then");
+        assertTrue(scheduler.runNext(seen));
+        assertEquals(List.of("poll@3"), ran, "one task per call, at its own time");
+        assertEquals(3_000_000_000L, time.read());
+    }
+
     private static Throwable assertThrowsCause(CompletableFuture<?> f) {
         try {
             f.join();

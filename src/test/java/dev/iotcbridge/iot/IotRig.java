@@ -198,12 +198,17 @@ abstract class IotRig {
         driver = new Thread(() -> {
             while (driving) {
                 driverBusy = true; // before looking: a task taken off the queue is not yet running, nor yet visible
-                java.util.OptionalLong next = quiet() && !holdTime ? scheduler.nextDue() : java.util.OptionalLong.empty();
-                if (next.isPresent()) {
-                    scheduler.advance(Duration.ofNanos(Math.max(0, next.getAsLong() - time.read())));
-                    driverBusy = false;
-                } else {
-                    driverBusy = false;
+                // Quiet before and after looking. A DPS answer schedules (its poll) or cancels (a budget timer) before
+                // it stops counting as in flight, so quiet first means the queue seen is complete; a caller counts its
+                // DPS request before it schedules its budget timer, so quiet after means no request started meanwhile
+                // whose timer was seen. One check alone let a call's budget run out while its lookup was on the wire.
+                boolean ran = false;
+                if (!holdTime && quiet()) {
+                    java.util.OptionalLong next = scheduler.nextDue();
+                    ran = next.isPresent() && quiet() && scheduler.runNext(next.getAsLong());
+                }
+                driverBusy = false;
+                if (!ran) {
                     java.util.concurrent.locks.LockSupport.parkNanos(100_000); // polling for quiet, not waiting for time
                 }
             }
