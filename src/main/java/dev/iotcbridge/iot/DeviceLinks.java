@@ -56,14 +56,16 @@ final class DeviceLinks implements AutoCloseable {
      */
     private final ReprovisionWindow window;
 
-    /** With a re-provisioning window of its own, from the options (for tests of provisioning alone). */
-    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler) {
-        this(provisioner, options, ticker, scheduler,
-                new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker));
-    }
+    /**
+     * The device's call back-off (the sender's, shared): how soon a caller is asked back while the device keeps a link
+     * that its next call can try.
+     */
+    private final Backoff callBackoff;
 
-    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler, ReprovisionWindow window) {
+    DeviceLinks(Provisioner provisioner, IotOptions options, Ticker ticker, Scheduler scheduler, ReprovisionWindow window,
+                Backoff callBackoff) {
         this.window = window;
+        this.callBackoff = callBackoff;
         this.provisioner = provisioner;
         this.options = options;
         this.ticker = ticker;
@@ -127,7 +129,13 @@ final class DeviceLinks implements AutoCloseable {
 
     /** {@link #linkAsync(String, Optional, Deadline)} for a re-provisioning: {@code failed} as for {@link #link}. */
     CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
-        Joined pending = provisioning(deviceId, modelId, failed);
+        CompletableFuture<DeviceLink> answer = linkAsync(deviceId, modelId, failed, deadline, provisioning(deviceId, modelId, failed));
+        return failed == null ? answer
+                : answer.exceptionallyCompose(t -> CompletableFuture.failedFuture(keptLinkSoon(deviceId, Completion.cause(t))));
+    }
+
+    private CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed,
+                                                    Deadline deadline, Joined pending) {
         CompletableFuture<DeviceLink> mine = pending.result.copy();
         if (mine.isDone()) {
             return mine;
@@ -147,6 +155,29 @@ final class DeviceLinks implements AutoCloseable {
         }
         return answer;
     }
+
+    /**
+     * A re-provisioning answered 503 while the device still has a link (its re-registration is queued for its turn,
+     * waits on DPS, or found no turn at all): the next call tries that link first, so the caller is asked back within
+     * the call back-off rather than at the registration's turn, which may be a minute away. A hub that returns during a
+     * fleet-wide outage is then found within seconds, not once every queued registration has had its turn. A
+     * registration that failed has dropped the link: its answer stands, with the Retry-After of what it remembered.
+     */
+    private Throwable keptLinkSoon(String deviceId, Throwable cause) {
+        if (!(cause instanceof TryLaterException later) || later.status() != 503 || links.getIfPresent(deviceId) == null) {
+            return cause;
+        }
+        Duration soon = Duration.ofSeconds(BridgeException.wholeSeconds(callBackoff.delay(KEPT_LINK_STEP)));
+        if (later.retryAfter().orElse(soon).compareTo(soon) <= 0) {
+            return later;
+        }
+        return new TryLaterException(503, "IoT Hub did not take the message and device " + deviceId
+                + " waits for its DPS re-registration; its current link is tried again first on the next call; retry in "
+                + soon.toSeconds() + " s", soon);
+    }
+
+    /** The call back-off step whose ceiling is the largest: a draw from 0 to 16 s, so a fleet's retries spread out. */
+    private static final long KEPT_LINK_STEP = 5;
 
     /**
      * The device's hub refused it even after a fresh registration (disabled in IoT Central): forget its link and

@@ -88,9 +88,10 @@ public final class IotHubSender implements TelemetrySender {
         DpsClient dps = new DpsClient(http, options, clock, scheduler, json);
         this.fleet = b.fleet != null ? b.fleet : FleetCounters.global();
         this.window = new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker);
-        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler, window);
         this.backoff = new Backoff(options.retryBase(), options.retryCap(), b.random);
-        this.callBackoff = new Backoff(CALL_BACKOFF_FIRST, CALL_BACKOFF_MAX, b.random);
+        this.callBackoff = callBackoff(b.random);
+        this.links = new DeviceLinks(new Provisioner(dps, options, scheduler, ticker, fleet), options, ticker, scheduler, window,
+                callBackoff);
         this.cloudToDevice = new CloudToDevice(hubHttp, links, clock, options.tokenTtl().toSeconds(), options.hubApiVersion(), json);
     }
 
@@ -98,8 +99,11 @@ public final class IotHubSender implements TelemetrySender {
     private static final int MAX_ERROR_BODY = 16 * 1024;
     static final Duration CALL_BACKOFF_FIRST = Duration.ofSeconds(2);
     static final Duration CALL_BACKOFF_MAX = Duration.ofSeconds(16);
-    /** The call back-off step whose ceiling is the largest: a draw from 0 to 16 s, so a fleet's retries spread out. */
-    private static final long KEPT_LINK_STEP = 5;
+
+    /** The device's call back-off, {@link #CALL_BACKOFF_FIRST} doubling to {@link #CALL_BACKOFF_MAX}, jittered. */
+    static Backoff callBackoff(java.util.random.RandomGenerator random) {
+        return new Backoff(CALL_BACKOFF_FIRST, CALL_BACKOFF_MAX, random);
+    }
     private static final CompletableFuture<Void> SENT = CompletableFuture.completedFuture(null);
     /**
      * No retry (a send after one that failed, or after a re-provisioning) is started with less of the budget left
@@ -238,23 +242,6 @@ public final class IotHubSender implements TelemetrySender {
             });
         }
 
-        /**
-         * The re-registration is still to come (queued for its DPS admission turn, or waiting on DPS): the device keeps
-         * its link meanwhile, and the next call tries it first, so the caller is asked back within the call back-off
-         * rather than at the registration's turn, which may be a minute away. A hub that returns during a fleet-wide
-         * outage is then found within seconds, not when every queued registration has had its turn.
-         */
-        private TryLaterException keptLinkSoon(TryLaterException later) {
-            Duration soon = Duration.ofSeconds(BridgeException.wholeSeconds(callBackoff.delay(KEPT_LINK_STEP)));
-            Duration asked = later.retryAfter().orElse(soon);
-            if (asked.compareTo(soon) <= 0) {
-                return later;
-            }
-            return new TryLaterException(503, "IoT Hub did not take the message and device " + message.deviceId()
-                    + " waits for its DPS re-registration; its current link is tried again first on the next call; retry in "
-                    + soon.toSeconds() + " s", soon);
-        }
-
         /** The call ends 503; a window's hub that failed it makes the device's next Retry-After longer. */
         private TryLaterException endedFailing(FailurePolicy.Decision d, FailurePolicy.History h) {
             if (h.freshLink()) {
@@ -292,10 +279,8 @@ public final class IotHubSender implements TelemetrySender {
                     reprovisioned = true;
                     links.linkAsync(deviceId, message.modelId(), link, deadline).whenComplete((fresh, failure) -> step(() -> {
                         if (failure != null) {
+                            // DeviceLinks answers a 503 that leaves the device its link with the call back-off's Retry-After
                             Throwable cause = Completion.cause(failure);
-                            if (cause instanceof TryLaterException later && later.status() == 503) {
-                                throw keptLinkSoon(later);
-                            }
                             throw cause instanceof RuntimeException r ? r : new CompletionException(failure);
                         }
                         // DeviceLinks opened it where a re-provisioning ended; a fresh link a cold caller's registration made opens it here

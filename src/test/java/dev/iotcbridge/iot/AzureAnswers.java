@@ -121,7 +121,9 @@ public final class AzureAnswers {
             return () -> cancelled[0] = true;
         };
         DpsClient client = new DpsClient(dps, options, clock, scheduler, JSON);
-        return new Provisioning(new DeviceLinks(new Provisioner(client, options, scheduler, ticker, new FleetCounters(io.opentelemetry.api.OpenTelemetry.noop())), options, ticker, scheduler),
+        return new Provisioning(new DeviceLinks(new Provisioner(client, options, scheduler, ticker, new FleetCounters(io.opentelemetry.api.OpenTelemetry.noop())), options, ticker, scheduler,
+                        new ReprovisionWindow(options.reprovisionWindow(), options.deviceCacheSize(), ticker),
+                        IotHubSender.callBackoff(dev.iotcbridge.testing.Draws.highest())),
                 ticker, budget, waits);
     }
 

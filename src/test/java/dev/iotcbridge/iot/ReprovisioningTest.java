@@ -5,6 +5,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.put;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -171,6 +172,33 @@ class ReprovisioningTest extends IotRig {
         assertEquals(1, count(hubA, "POST", eventsUrl(ID)), "delivered on the kept link at once");
         assertEquals(0, count(dps, "PUT", registerUrl(ID)));
         releaseTime();
+    }
+
+    /**
+     * A re-registration that DPS failed has dropped the link whose hub failed: no next call can try it, so the answer
+     * keeps the Retry-After of what the bridge remembers (DPS's), and says nothing of a link tried first.
+     */
+    @Test
+    void aReRegistrationThatFailedKeepsItsOwnRetryAfter() {
+        lookupAssigned(ID, hubA);
+        hubAcceptsOnceThenForgets(hubA, ID);
+        dps.stubFor(com.github.tomakehurst.wiremock.client.WireMock.put(
+                com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo(registerUrl(ID)))
+                .willReturn(json(503, "{\"errorCode\":503000,\"message\":\"busy\"}").withHeader("Retry-After", "90")));   // beyond the registration's 60 s: it ends now
+        IotHubSender sender = sender();
+        deliver(sender, message(ID));                          // on hub A, which then forgets the device
+
+        TryLaterException failed = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+
+        assertEquals(503, failed.status());
+        assertEquals(Duration.ofSeconds(90), failed.retryAfter().orElseThrow(), "DPS's wait, which the next call meets too");
+        assertFalse(failed.getMessage().contains("tried again first"), failed.getMessage());
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)));
+
+        TryLaterException next = safe(assertThrows(TryLaterException.class, () -> deliver(sender, message(ID))));
+        assertEquals(429, next.status(), "answered from memory: " + next.getMessage());
+        assertEquals(2, count(hubA, "POST", eventsUrl(ID)), "the dropped link was not tried");
+        assertEquals(1, count(dps, "PUT", registerUrl(ID)), "nor DPS asked again");
     }
 
     /** The first send that succeeds ends the window: a device that moves again is registered again at once. */
