@@ -41,6 +41,8 @@ import java.util.logging.Logger;
 final class DeviceLinks implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(DeviceLinks.class.getName());
+    /** The call back-off step whose ceiling is the largest: a draw from 0 to 16 s, so a fleet's retries spread out. */
+    private static final long KEPT_LINK_STEP = 5;
 
     private final Cache<String, DeviceLink> links;
     private final Cache<String, Refusal> refusals;
@@ -129,13 +131,13 @@ final class DeviceLinks implements AutoCloseable {
 
     /** {@link #linkAsync(String, Optional, Deadline)} for a re-provisioning: {@code failed} as for {@link #link}. */
     CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed, Deadline deadline) {
-        CompletableFuture<DeviceLink> answer = linkAsync(deviceId, modelId, failed, deadline, provisioning(deviceId, modelId, failed));
+        CompletableFuture<DeviceLink> answer = join(deviceId, provisioning(deviceId, modelId, failed), deadline);
         return failed == null ? answer
                 : answer.exceptionallyCompose(t -> CompletableFuture.failedFuture(keptLinkSoon(deviceId, Completion.cause(t))));
     }
 
-    private CompletableFuture<DeviceLink> linkAsync(String deviceId, Optional<String> modelId, DeviceLink failed,
-                                                    Deadline deadline, Joined pending) {
+    /** This caller's share of {@code pending}: its own copy of the outcome, bounded by its own budget. */
+    private CompletableFuture<DeviceLink> join(String deviceId, Joined pending, Deadline deadline) {
         CompletableFuture<DeviceLink> mine = pending.result.copy();
         if (mine.isDone()) {
             return mine;
@@ -175,9 +177,6 @@ final class DeviceLinks implements AutoCloseable {
                 + " waits for its DPS re-registration; its current link is tried again first on the next call; retry in "
                 + soon.toSeconds() + " s", soon);
     }
-
-    /** The call back-off step whose ceiling is the largest: a draw from 0 to 16 s, so a fleet's retries spread out. */
-    private static final long KEPT_LINK_STEP = 5;
 
     /**
      * The device's hub refused it even after a fresh registration (disabled in IoT Central): forget its link and

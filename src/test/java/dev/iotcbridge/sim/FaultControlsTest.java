@@ -273,8 +273,7 @@ class FaultControlsTest {
     }
 
     private HttpResponse<String> send(SimHub hub, String id, String messageId) {
-        return client.sendEvent(hub.host(), id, "{\"v\":1}", client.hubToken(hub.host(), id, clock.instant()),
-                Map.of("iothub-messageid", messageId));
+        return client.sendEvent(hub, id, messageId, clock.instant());
     }
 
     private static List<Throwable> causes(Throwable t) {

@@ -70,6 +70,11 @@ final class SimClient {
         return sendEvent(hubHost, id, body, hubToken(hubHost, id, now), Map.of());
     }
 
+    /** One small telemetry message to the device's hub, with a fresh token and the given message id. */
+    HttpResponse<String> sendEvent(SimHub hub, String id, String messageId, Instant now) {
+        return sendEvent(hub.host(), id, "{\"v\":1}", hubToken(hub.host(), id, now), Map.of("iothub-messageid", messageId));
+    }
+
     HttpResponse<String> control(String method, String pathAndQuery) {
         return send(HttpRequest.newBuilder(URI.create(sim.scheme() + "://" + sim.dpsHost() + "/sim/" + pathAndQuery))
                 .method(method, HttpRequest.BodyPublishers.noBody()));
